@@ -1,0 +1,34 @@
+# Hookwire build entry points. `make run` sets up and starts the server; `make test` runs every
+# test. Build products land in build/ (bin/hookwired, bin/hookwire, lib/libhookwire.so).
+
+SWIFT ?= swift
+CONFIG ?= debug
+PREFIX ?= /usr/local
+DB ?= hookwire.db
+LISTEN ?= 127.0.0.1:7600
+SWIFT_BUILD = $(SWIFT) build -c $(CONFIG)
+BIN_DIR := $(shell $(SWIFT) build -c $(CONFIG) --show-bin-path 2>/dev/null)
+
+.PHONY: setup build run test test-swift clean
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	$(SWIFT_BUILD) --product hookwired
+	$(SWIFT_BUILD) --product hookwire-cli
+	@mkdir -p build/bin
+	@cp "$(BIN_DIR)/hookwired" build/bin/hookwired
+	@cp "$(BIN_DIR)/hookwire-cli" build/bin/hookwire
+
+run: build
+	build/bin/hookwired --db $(DB) --listen $(LISTEN)
+
+test-swift: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+test: setup test-swift
+
+clean:
+	rm -rf .build build

@@ -1,0 +1,1 @@
+print("hookwire: not built yet")

@@ -1,0 +1,1 @@
+print("hookwired: not built yet")

@@ -1,0 +1,1 @@
+print("hookwire-bench: no benchmarks yet")
