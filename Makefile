@@ -1,5 +1,8 @@
 # Hookwire build entry points. `make run` sets up and starts the server; `make test` runs every
 # test. Build products land in build/ (bin/hookwired, bin/hookwire, lib/libhookwire.so).
+#
+# Each area adds its own targets in mk/<area>.mk and appends its test target to EXTRA_TESTS,
+# so that `make test` runs it after the Swift tests.
 
 SWIFT ?= swift
 CONFIG ?= debug
@@ -7,9 +10,12 @@ PREFIX ?= /usr/local
 DB ?= hookwire.db
 LISTEN ?= 127.0.0.1:7600
 SWIFT_BUILD = $(SWIFT) build -c $(CONFIG)
-BIN_DIR := $(shell $(SWIFT) build -c $(CONFIG) --show-bin-path 2>/dev/null)
+BIN_DIR = $(shell $(SWIFT) build -c $(CONFIG) --show-bin-path 2>/dev/null)
+EXTRA_TESTS :=
 
 .PHONY: setup build run test test-swift clean
+
+all: build
 
 setup:
 	@scripts/setup.sh
@@ -28,7 +34,9 @@ test-swift: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-test: setup test-swift
+-include mk/*.mk
+
+test: setup test-swift $(EXTRA_TESTS)
 
 clean:
 	rm -rf .build build
