@@ -8,7 +8,7 @@ own code, so a passing check shows that any standard receiver accepts the delive
 
 The secret can also come from the HOOKWIRE_SECRET environment variable. With --log FILE each
 delivery is appended to FILE as one JSON line (used by the end-to-end test). With --status N
-the receiver answers every request with status N, which simulates a broken endpoint.
+the receiver responds to every request with status N, which simulates a broken endpoint.
 """
 
 import argparse
@@ -27,7 +27,7 @@ def parse_arguments():
     parser.add_argument("--secret", default=os.environ.get("HOOKWIRE_SECRET"),
                         help="the webhook's whsec_ secret (default: $HOOKWIRE_SECRET)")
     parser.add_argument("--log", help="append each delivery to this file as a JSON line")
-    parser.add_argument("--status", type=int, default=200, help="HTTP status to answer with (default 200)")
+    parser.add_argument("--status", type=int, default=200, help="HTTP status of every response (default 200)")
     arguments = parser.parse_args()
     if not arguments.secret:
         parser.error("missing --secret (or HOOKWIRE_SECRET): the receiver verifies every delivery")
@@ -75,7 +75,7 @@ def make_handler(verifier, log_path, status):
             self.wfile.write(b"ok\n" if answer < 300 else b"rejected\n")
 
         def log_message(self, format, *args):
-            pass  # One line per delivery is printed above; the default access log would repeat it.
+            pass  # The handler prints one line per delivery, so the default access log would repeat it.
 
     return Handler
 
