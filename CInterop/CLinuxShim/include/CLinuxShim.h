@@ -1,5 +1,6 @@
-// Linux calls that Glibc does not export to Swift: epoll, eventfd and accept4 (which needs
-// _GNU_SOURCE). The wrappers take plain integers so that Swift code needs no packed structs.
+// Linux calls that Glibc does not export to Swift (epoll, eventfd, accept4, which needs
+// _GNU_SOURCE) and socket set-up that is long-winded with sockaddr structures in Swift. The
+// wrappers take plain integers and strings so that Swift code needs no packed structs.
 #ifndef HOOKWIRE_CLINUXSHIM_H
 #define HOOKWIRE_CLINUXSHIM_H
 
@@ -38,5 +39,30 @@ int hw_accept4(int listen_fd);
 
 /// Sends with MSG_NOSIGNAL so that a closed peer gives EPIPE instead of SIGPIPE.
 long hw_send_nosignal(int fd, const void *buffer, unsigned long length);
+
+/// Creates a non-blocking, close-on-exec TCP socket listening on `host` (a numeric IPv4 or IPv6
+/// address or a name such as `localhost`) and `port` (0 picks a free port), with SO_REUSEADDR
+/// and, when `reuse_port` is nonzero, SO_REUSEPORT. On success returns the descriptor and
+/// stores the bound port in `*bound_port`. On failure returns -1 with errno set, or -2 when the
+/// host does not resolve.
+int hw_tcp_listen(const char *host, int port, int reuse_port, int backlog, int *bound_port);
+
+/// Connects a blocking, close-on-exec TCP socket to `host` and `port` and sets TCP_NODELAY.
+/// Returns the descriptor, -1 with errno set, or -2 when the host does not resolve.
+int hw_tcp_connect(const char *host, int port);
+
+/// Sets TCP_NODELAY on a TCP socket. Returns 0 or -1 with errno set.
+int hw_set_nodelay(int fd);
+
+/// Sets or clears O_NONBLOCK. Returns 0 or -1 with errno set.
+int hw_set_nonblocking(int fd, int nonblocking);
+
+/// Returns 1 when the socket's peer is a loopback address (127.0.0.0/8, ::1 or an IPv4-mapped
+/// loopback address), 0 when it is not, -1 when the peer address cannot be read.
+int hw_peer_is_loopback(int fd);
+
+/// Writes the peer's address as `host:port` (IPv6 in brackets) into `buffer`, NUL-terminated.
+/// Returns 0, or -1 when the address cannot be read.
+int hw_peer_address(int fd, char *buffer, unsigned long capacity);
 
 #endif

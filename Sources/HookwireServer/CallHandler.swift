@@ -1,0 +1,44 @@
+import HookwireCore
+import HookwireProtocol
+
+/// How a call ended: the serialized response message, or a status with a message.
+enum CallResult: Sendable {
+    case success([UInt8])
+    case failure(StatusCode, String, HookwireError.Code?)
+
+    /// The failure for an error thrown by the engine or by a message decoder.
+    static func failure(_ error: any Error) -> CallResult {
+        if let error = error as? HookwireError {
+            return .failure(StatusCode(error.code), error.message, error.code)
+        }
+        return .failure(.internal, "\(error)", .internalError)
+    }
+}
+
+/// An open watch stream on the engine. Cancelling stops further items; it may be called from
+/// any thread and more than once.
+protocol WatchSubscription: AnyObject, Sendable {
+    func cancel()
+}
+
+/// Runs the methods of the protocol. The server calls it on worker threads, never on an event
+/// loop thread, so it may block.
+protocol CallHandler: Sendable {
+    /// Runs one unary call: decodes the request, calls the engine and encodes the response.
+    func handle(_ method: Method, request: ArraySlice<UInt8>, caller: Caller) -> CallResult
+
+    /// Starts a watch stream. `emit` sends one serialized `DeliveryOutcome` item; items
+    /// emitted after `cancel()` are dropped. Returns the subscription, or the failure that ends the
+    /// call at once.
+    func watch(
+        request: ArraySlice<UInt8>, caller: Caller,
+        emit: @escaping @Sendable ([UInt8]) -> Void
+    ) -> Result<any WatchSubscription, CallFailure>
+}
+
+/// A status and message that end a call.
+struct CallFailure: Error, Sendable {
+    var status: StatusCode
+    var message: String
+    var code: HookwireError.Code?
+}

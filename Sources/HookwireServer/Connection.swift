@@ -1,0 +1,311 @@
+import CLinuxShim
+import Foundation
+import Glibc
+import HookwireCore
+import HookwireProtocol
+
+/// One client connection on an event loop: its buffers, its protocol state and its running
+/// calls. Only the owning loop's thread touches it.
+final class Connection {
+    unowned let loop: EventLoop
+    let fd: Int32
+    let serial: UInt64
+    /// The peer's `host:port`, for logs.
+    let peer: String
+    var key: ConnectionKey { ConnectionKey(fd: fd, serial: serial) }
+
+    var decoder: FrameDecoder
+    var machine: ConnectionStateMachine
+    let encoder: FrameEncoder
+
+    /// Encoded frames waiting to be sent; bytes before `outputSent` are already sent.
+    var output: [UInt8] = []
+    var outputSent = 0
+    /// The epoll events currently registered.
+    var interest: UInt32 = HW_EPOLLIN
+    var isDirty = false
+    var isClosed = false
+    /// True while too much output is buffered; reading resumes once the client catches up.
+    var isReadingPaused = false
+    /// True once the peer closed its sending side.
+    var isInputClosed = false
+    /// True once all output is sent and the server closes as soon as all running calls end.
+    var closeAfterFlush = false
+    /// True after the server shut down its sending side and waits for the peer to close.
+    var isLingering = false
+    var lingerDeadline: UInt64 = 0
+    let handshakeDeadline: UInt64
+    var lastActivity: UInt64
+    private var watches: [UInt32: any WatchSubscription] = [:]
+
+    init(loop: EventLoop, fd: Int32, serial: UInt64, now: UInt64) {
+        self.loop = loop
+        self.fd = fd
+        self.serial = serial
+        peer = Self.peerAddress(fd)
+        let core = loop.core
+        decoder = FrameDecoder(limits: core.limits)
+        encoder = FrameEncoder(maxFrameSize: core.limits.maxFrameSize)
+        machine = ConnectionStateMachine(
+            limits: core.limits, supportedVersions: ServerCore.supportedVersions,
+            isLoopback: hw_peer_is_loopback(fd) == 1,
+            authenticate: { [unowned core] token, isLoopback in core.authenticate(token: token, isLoopback: isLoopback) })
+        handshakeDeadline = now + UInt64(core.configuration.handshakeTimeout * 1e9)
+        lastActivity = now
+    }
+
+    private static func peerAddress(_ fd: Int32) -> String {
+        var address = [CChar](repeating: 0, count: 64)
+        guard hw_peer_address(fd, &address, UInt(address.count)) == 0 else { return "fd \(fd)" }
+        return String(decoding: address.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    var isAuthenticated: Bool { machine.caller != nil }
+    var hasStreamsOpen: Bool { machine.hasStreamsOpen }
+    private var core: ServerCore { loop.core }
+
+    // MARK: - Input
+
+    /// Decodes and handles every complete frame in newly read bytes.
+    func receive(_ bytes: UnsafeRawBufferPointer) {
+        decoder.append(bytes)
+        while !isClosed && !closeAfterFlush {
+            let frame: Frame?
+            do {
+                frame = try decoder.nextFrame()
+            } catch {
+                perform(machine.fail(error.status, "\(error)"), frame: nil)
+                return
+            }
+            guard let frame else { return }
+            perform(machine.receive(frame), frame: frame)
+        }
+    }
+
+    /// Handles the end of the client's byte stream.
+    func peerClosedInput() {
+        isInputClosed = true
+        if !isAuthenticated || !machine.hasStreamsOpen || isLingering {
+            if decoder.bufferedByteCount > 0 && !isLingering {
+                loop.closeConnection(self, reason: "closed with \(decoder.bufferedByteCount) bytes of an incomplete frame")
+            } else {
+                loop.closeConnection(self, reason: nil)
+            }
+            return
+        }
+        // Calls are still running: answer them, then close.
+        closeAfterFlush = true
+        loop.updateInterest(self)
+    }
+
+    private func perform(_ action: ConnectionStateMachine.Action, frame: Frame?) {
+        switch action {
+        case .none:
+            break
+        case .welcome(let version, _):
+            appendFrame(.welcome, streamId: 0, code: StatusCode.ok.rawValue) { buffer in
+                ServerMessages.appendWelcome(version: version, limits: self.core.limits, to: &buffer)
+            }
+        case .rejectHandshake(let status, let message):
+            core.log("connection \(peer): handshake rejected with \(status): \(message)")
+            appendFrame(.welcome, streamId: 0, code: status.rawValue) { buffer in
+                ServerMessages.appendRejectedWelcome(message: message, supportedVersions: ServerCore.supportedVersions, to: &buffer)
+            }
+            finishAfterFlush()
+        case .dispatch(let streamId, let method):
+            guard let frame, let caller = machine.caller else { return }
+            dispatch(streamId: streamId, method: method, request: Array(frame.payload), caller: caller)
+        case .startWatch(let streamId):
+            guard let frame, let caller = machine.caller else { return }
+            startWatch(streamId: streamId, request: Array(frame.payload), caller: caller)
+        case .stopWatch(let streamId):
+            watches.removeValue(forKey: streamId).map { subscription in
+                subscription.cancel()
+                core.untrack(subscription)
+            }
+            appendError(streamId: streamId, .cancelled, "cancelled by the client", code: .cancelled)
+            checkDrained()
+        case .failStream(let streamId, let status, let message):
+            appendError(streamId: streamId, status, message, code: nil)
+        case .pong:
+            guard let frame else { return }
+            appendFrame(.pong, streamId: 0, code: 0) { $0.append(contentsOf: frame.payload) }
+        case .goAway(let status, let message):
+            sendGoAway(status, message)
+        case .closeWhenIdle:
+            checkDrained()
+        }
+    }
+
+    // MARK: - Calls
+
+    private func dispatch(streamId: UInt32, method: Method, request: [UInt8], caller: Caller) {
+        let loop = self.loop
+        let key = self.key
+        let handler = core.handler
+        let maxFrameSize = core.limits.maxFrameSize
+        let accepted = core.workers.submit {
+            let result = handler.handle(method, request: request[...], caller: caller)
+            let bytes = ServerMessages.encodeResult(result, streamId: streamId, maxFrameSize: maxFrameSize)
+            loop.post(.frames(key, streamId: streamId, bytes: bytes, endsStream: true))
+        }
+        if !accepted {
+            _ = machine.endStream(streamId)
+            appendError(streamId: streamId, .unavailable, "the server is shutting down", code: .unavailable)
+        }
+    }
+
+    private func startWatch(streamId: UInt32, request: [UInt8], caller: Caller) {
+        let loop = self.loop
+        let key = self.key
+        let core = self.core
+        let maxFrameSize = core.limits.maxFrameSize
+        // Subscribing may touch storage, so it runs on a worker too.
+        let accepted = core.workers.submit {
+            let result = core.handler.watch(request: request[...], caller: caller) { item in
+                var bytes: [UInt8] = []
+                ServerMessages.appendStreamItem(item, streamId: streamId, maxFrameSize: maxFrameSize, to: &bytes)
+                loop.post(.frames(key, streamId: streamId, bytes: bytes, endsStream: false))
+            }
+            switch result {
+            case .success(let subscription):
+                core.track(subscription)
+                loop.post(.watchStarted(key, streamId: streamId, subscription: subscription))
+            case .failure(let failure):
+                let bytes = ServerMessages.encodeResult(
+                    .failure(failure.status, failure.message, failure.code), streamId: streamId, maxFrameSize: maxFrameSize)
+                loop.post(.frames(key, streamId: streamId, bytes: bytes, endsStream: true))
+            }
+        }
+        if !accepted {
+            _ = machine.endStream(streamId)
+            appendError(streamId: streamId, .unavailable, "the server is shutting down", code: .unavailable)
+        }
+    }
+
+    /// Keeps a watch subscription once it started, or cancels it when the stream ended first.
+    func watchStarted(streamId: UInt32, subscription: any WatchSubscription) {
+        guard machine.isStreamOpen(streamId), !isClosed else {
+            subscription.cancel()
+            core.untrack(subscription)
+            return
+        }
+        watches[streamId] = subscription
+    }
+
+    /// Takes frames a worker or a watch produced for one stream.
+    func deliver(streamId: UInt32, bytes: [UInt8], endsStream: Bool) {
+        guard !isClosed else { return }
+        if endsStream {
+            switch machine.endStream(streamId) {
+            case nil:
+                return
+            case false?:
+                appendError(streamId: streamId, .cancelled, "cancelled by the client", code: .cancelled)
+            case true?:
+                output.append(contentsOf: bytes)
+                loop.markDirty(self)
+            }
+            if let subscription = watches.removeValue(forKey: streamId) {
+                subscription.cancel()
+                core.untrack(subscription)
+            }
+            checkDrained()
+            return
+        }
+        guard machine.isStreamOpen(streamId) else { return }
+        if output.count - outputSent >= core.configuration.maxBufferedBytesPerConnection {
+            endWatch(streamId, .resourceExhausted, "the client reads watch items too slowly; \(output.count - outputSent) bytes are waiting")
+            return
+        }
+        output.append(contentsOf: bytes)
+        loop.markDirty(self)
+    }
+
+    private func endWatch(_ streamId: UInt32, _ status: StatusCode, _ message: String) {
+        guard machine.endStream(streamId) != nil else { return }
+        if let subscription = watches.removeValue(forKey: streamId) {
+            subscription.cancel()
+            core.untrack(subscription)
+        }
+        appendError(streamId: streamId, status, message, code: nil)
+        checkDrained()
+    }
+
+    // MARK: - Shutdown and timeouts
+
+    /// Sends GOAWAY and lets running calls finish; watch streams end with UNAVAILABLE.
+    func beginDrain() {
+        guard let action = machine.beginShutdown() else { return }
+        perform(action, frame: nil)
+        for streamId in machine.watchStreamIds {
+            endWatch(streamId, .unavailable, "the server is shutting down")
+        }
+        checkDrained()
+    }
+
+    func handshakeTimedOut() {
+        let seconds = core.configuration.handshakeTimeout
+        core.log("connection \(peer): no HELLO within \(seconds) s; closing it")
+        perform(machine.fail(.deadlineExceeded, "no HELLO arrived within \(seconds) s"), frame: nil)
+    }
+
+    func idleTimedOut() {
+        perform(machine.fail(.ok, "idle for \(core.configuration.idleTimeout) s"), frame: nil)
+    }
+
+    /// Releases watch subscriptions; called once when the socket closes.
+    func didClose() {
+        for subscription in watches.values {
+            subscription.cancel()
+            core.untrack(subscription)
+        }
+        watches.removeAll()
+    }
+
+    /// Closes once a draining connection has no running calls.
+    private func checkDrained() {
+        guard !closeAfterFlush, !machine.hasStreamsOpen else { return }
+        switch machine.phase {
+        case .draining, .closed:
+            finishAfterFlush()
+        case .open where isInputClosed:
+            finishAfterFlush()
+        default:
+            break
+        }
+    }
+
+    private func sendGoAway(_ status: StatusCode, _ message: String) {
+        if status != .ok {
+            core.log("connection \(peer): protocol error, sending GOAWAY \(status): \(message)")
+        }
+        let lastStreamId = machine.lastProcessedStreamId
+        appendFrame(.goAway, streamId: 0, code: status.rawValue) { buffer in
+            ServerMessages.appendGoAway(lastStreamId: lastStreamId, message: message, to: &buffer)
+        }
+        if machine.phase == .closed { finishAfterFlush() }
+    }
+
+    private func finishAfterFlush() {
+        closeAfterFlush = true
+        loop.markDirty(self)
+    }
+
+    // MARK: - Output
+
+    private func appendFrame(_ type: FrameType, streamId: UInt32, code: UInt16, payload: (inout [UInt8]) -> Void) {
+        do {
+            try encoder.append(type, streamId: streamId, code: code, to: &output, payload: payload)
+        } catch {
+            core.log("connection \(peer): cannot encode a \(type) frame: \(error)")
+        }
+        loop.markDirty(self)
+    }
+
+    private func appendError(streamId: UInt32, _ status: StatusCode, _ message: String, code: HookwireError.Code?) {
+        appendFrame(.error, streamId: streamId, code: status.rawValue) { buffer in
+            ServerMessages.appendStatus(status, message: message, code: code, to: &buffer)
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import HookwireCore
+import Foundation
+
+/// Settings of a `HookwireServer`.
+public struct ServerConfiguration: Sendable {
+    /// The address to listen on: a numeric IPv4 or IPv6 address or a host name.
+    public var host: String = "127.0.0.1"
+    /// The TCP port to listen on. 0 picks a free port; `HookwireServer.start()` returns it.
+    public var port: Int = 7600
+    /// Event loop threads, each with its own epoll instance and listening socket. Defaults to
+    /// the number of active processors.
+    public var eventLoopCount: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Worker threads that run engine calls, which block on SQLite or on the network.
+    public var workerThreadCount: Int = max(4, 2 * ProcessInfo.processInfo.activeProcessorCount)
+    /// The accepted tokens. When nil, the server accepts only clients connecting from a
+    /// loopback address, as administrators.
+    public var tokens: TokenTable?
+    /// The largest frame accepted or sent, in bytes, header included. At most 16 MiB.
+    public var maxFrameSize: Int = 1 << 20
+    /// The largest metadata section accepted in a frame, in bytes.
+    public var maxMetadataSize: Int = 16 << 10
+    /// Calls one connection may have running at once. A call beyond it gets
+    /// RESOURCE_EXHAUSTED without being run.
+    public var maxConcurrentStreams: Int = 100
+    /// Open client connections across all event loops. Connections beyond it are closed as
+    /// soon as they are accepted.
+    public var maxConnections: Int = 10_000
+    /// Response bytes buffered for one connection, in bytes, before the server stops reading
+    /// that connection's requests until the client reads. A watch stream that falls this far
+    /// behind is ended with RESOURCE_EXHAUSTED.
+    public var maxBufferedBytesPerConnection: Int = 4 << 20
+    /// Seconds a new connection has to send its handshake before it is closed.
+    public var handshakeTimeout: Double = 10
+    /// Seconds a connection with no call running may stay silent before it is closed.
+    public var idleTimeout: Double = 300
+    /// Receives one line per notable event (a client error, a rejected handshake, an accept
+    /// failure), without a trailing newline and never containing a token. Called on event
+    /// loop threads; it must not block for long. Nil logs nothing.
+    public var log: (@Sendable (String) -> Void)?
+
+    /// The largest frame size the protocol allows, in bytes.
+    public static let frameSizeCeiling = 16 << 20
+
+    public init() {}
+
+    /// Checks the settings. Throws `HookwireError.invalidArgument` naming the first value out
+    /// of range.
+    public func validate() throws {
+        func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+            if !condition { throw HookwireError.invalidArgument(message()) }
+        }
+        try require((0...65535).contains(port), "port \(port) is not between 0 and 65535")
+        try require(eventLoopCount >= 1, "event loop count \(eventLoopCount) must be at least 1")
+        try require(workerThreadCount >= 1, "worker thread count \(workerThreadCount) must be at least 1")
+        try require(
+            (1024...Self.frameSizeCeiling).contains(maxFrameSize),
+            "max frame size \(maxFrameSize) is not between 1024 and \(Self.frameSizeCeiling) bytes")
+        try require(
+            (0...maxFrameSize).contains(maxMetadataSize),
+            "max metadata size \(maxMetadataSize) is not between 0 and the max frame size \(maxFrameSize)")
+        try require(maxConcurrentStreams >= 1, "max concurrent streams \(maxConcurrentStreams) must be at least 1")
+        try require(maxConnections >= 1, "max connections \(maxConnections) must be at least 1")
+        try require(
+            maxBufferedBytesPerConnection >= maxFrameSize,
+            "max buffered bytes per connection \(maxBufferedBytesPerConnection) must be at least the max frame size \(maxFrameSize)")
+        try require(handshakeTimeout > 0, "handshake timeout \(handshakeTimeout) s must be positive")
+        try require(idleTimeout > 0, "idle timeout \(idleTimeout) s must be positive")
+    }
+}
