@@ -45,7 +45,8 @@ let verifyUsage = """
     against the request headers given. Prints "valid" and exits 0, or prints the reason and exits 1.
 
     Options:
-      --secret SECRET      Webhook secret, by the same rule as in `hookwire sign`. Repeat it to
+      --secret SECRET      Webhook secret. A whsec_ secret is base64-decoded to get the HMAC key;
+                           any other secret is used as its UTF-8 bytes. Repeat the option to
                            accept any of several secrets. Without it, the HOOKWIRE_SECRET
                            environment variable is used, which keeps the secret out of the
                            process list.
@@ -293,8 +294,22 @@ func parseSeconds(_ text: String) -> Int64? {
 }
 
 func reportUsageError(_ error: UsageError, command: String) -> Int32 {
-    fputs("hookwire \(command): \(error.message)\nRun 'hookwire \(command) --help' for usage.\n", stderr)
+    writeStandardError("hookwire \(command): \(error.message)\nRun 'hookwire \(command) --help' for usage.\n")
     return 2
+}
+
+/// Writes `text` to standard error, unbuffered.
+func writeStandardError(_ text: String) {
+    var text = text
+    text.withUTF8 { bytes in
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(STDERR_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 && errno == EINTR { continue }
+            if written <= 0 { return }
+            offset += written
+        }
+    }
 }
 
 extension Substring {

@@ -16,6 +16,6 @@ case "sign":
 case "verify":
     exit(runVerifyCommand(Array(commandLineArguments.dropFirst())))
 default:
-    fputs(subcommandUsage, stderr)
+    writeStandardError(subcommandUsage)
     exit(2)
 }
