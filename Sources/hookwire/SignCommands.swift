@@ -10,9 +10,9 @@ import HookwireSigning
 
 /// The environment variable read when no `--secret` is given, which keeps the secret out of the
 /// process list.
-let secretEnvironmentVariable = "HOOKWIRE_SECRET"
+private let secretEnvironmentVariable = "HOOKWIRE_SECRET"
 
-let signUsage = """
+private let signUsage = """
     usage: hookwire sign [--secret SECRET]... [--scheme standard|body|github] \
     [--id ID --timestamp SECONDS] [FILE]
 
@@ -37,7 +37,7 @@ let signUsage = """
     Exit status: 0 when the signature was printed, 2 on a usage error.
     """
 
-let verifyUsage = """
+private let verifyUsage = """
     usage: hookwire verify [--secret SECRET]... --header 'NAME: VALUE'... \
     [--scheme standard|body|github] [--tolerance SECONDS] [FILE]
 
@@ -64,19 +64,19 @@ let verifyUsage = """
     """
 
 /// The signature schemes of `--scheme`.
-enum SignatureScheme: String {
+private enum SignatureSchemeOption: String {
     case standard, body, github
 }
 
 /// A command-line mistake, reported with the usage and exit status 2.
-struct UsageError: Error {
+private struct SignUsageError: Error {
     let message: String
 }
 
 /// Runs `hookwire sign` with the arguments after the subcommand and returns the exit status.
 func runSignCommand(_ arguments: [String]) -> Int32 {
     do {
-        let options = try CommandOptions(
+        let options = try SignCommandOptions(
             arguments, valueFlags: ["--secret", "--scheme", "--id", "--timestamp"], usage: signUsage)
         if options.helpRequested {
             print(signUsage)
@@ -89,42 +89,42 @@ func runSignCommand(_ arguments: [String]) -> Int32 {
         switch scheme {
         case .standard:
             guard let id = options.values["--id"]?.last, !id.isEmpty else {
-                throw UsageError(message: "the standard scheme needs --id, the webhook-id value")
+                throw SignUsageError(message: "the standard scheme needs --id, the webhook-id value")
             }
             guard let timestampText = options.values["--timestamp"]?.last else {
-                throw UsageError(message: "the standard scheme needs --timestamp, the webhook-timestamp value")
+                throw SignUsageError(message: "the standard scheme needs --timestamp, the webhook-timestamp value")
             }
             guard let timestamp = parseSeconds(timestampText) else {
-                throw UsageError(message: "--timestamp '\(timestampText)' is not an integer number of Unix seconds")
+                throw SignUsageError(message: "--timestamp '\(timestampText)' is not an integer number of Unix seconds")
             }
             print(StandardWebhooks.signatureHeaderValue(id: id, timestamp: timestamp, body: body, keys: keys))
         case .body, .github:
             guard keys.count == 1 else {
-                throw UsageError(message: "the \(scheme.rawValue) scheme signs with one secret, \(keys.count) were given")
+                throw SignUsageError(message: "the \(scheme.rawValue) scheme signs with one secret, \(keys.count) were given")
             }
             if options.values["--id"] != nil || options.values["--timestamp"] != nil {
-                throw UsageError(message: "the \(scheme.rawValue) scheme signs the body only; remove --id and --timestamp")
+                throw SignUsageError(message: "the \(scheme.rawValue) scheme signs the body only; remove --id and --timestamp")
             }
             print(scheme == .body
                 ? BodySignature.base64Signature(of: body, key: keys[0])
                 : BodySignature.gitHubSignature(of: body, key: keys[0]))
         }
         return 0
-    } catch let error as UsageError {
+    } catch let error as SignUsageError {
         return reportUsageError(error, command: "sign")
     } catch let error as SignatureError {
-        return reportUsageError(UsageError(message: error.message), command: "sign")
+        return reportUsageError(SignUsageError(message: error.message), command: "sign")
     } catch {
-        return reportUsageError(UsageError(message: "\(error)"), command: "sign")
+        return reportUsageError(SignUsageError(message: "\(error)"), command: "sign")
     }
 }
 
 /// Runs `hookwire verify` with the arguments after the subcommand and returns the exit status.
 func runVerifyCommand(_ arguments: [String]) -> Int32 {
-    let request: (scheme: SignatureScheme, keys: [SigningKey], headers: [(name: String, value: String)],
+    let request: (scheme: SignatureSchemeOption, keys: [SigningKey], headers: [(name: String, value: String)],
         tolerance: Int64, body: [UInt8])
     do {
-        let options = try CommandOptions(
+        let options = try SignCommandOptions(
             arguments, valueFlags: ["--secret", "--scheme", "--header", "--tolerance"], usage: verifyUsage)
         if options.helpRequested {
             print(verifyUsage)
@@ -134,22 +134,22 @@ func runVerifyCommand(_ arguments: [String]) -> Int32 {
         let keys = try options.signingKeys()
         let headers = try (options.values["--header"] ?? []).map(parseHeader)
         guard !headers.isEmpty else {
-            throw UsageError(message: "give the request headers with --header 'NAME: VALUE'")
+            throw SignUsageError(message: "give the request headers with --header 'NAME: VALUE'")
         }
         var tolerance = StandardWebhooks.defaultToleranceSeconds
         if let text = options.values["--tolerance"]?.last {
             guard let seconds = parseSeconds(text) else {
-                throw UsageError(message: "--tolerance '\(text)' is not a non-negative integer number of seconds")
+                throw SignUsageError(message: "--tolerance '\(text)' is not a non-negative integer number of seconds")
             }
             tolerance = seconds
         }
         request = (scheme, keys, headers, tolerance, try readBody(options.file))
-    } catch let error as UsageError {
+    } catch let error as SignUsageError {
         return reportUsageError(error, command: "verify")
     } catch let error as SignatureError {
-        return reportUsageError(UsageError(message: error.message), command: "verify")
+        return reportUsageError(SignUsageError(message: error.message), command: "verify")
     } catch {
-        return reportUsageError(UsageError(message: "\(error)"), command: "verify")
+        return reportUsageError(SignUsageError(message: "\(error)"), command: "verify")
     }
 
     do throws(SignatureError) {
@@ -174,7 +174,7 @@ func runVerifyCommand(_ arguments: [String]) -> Int32 {
 
 /// Flags and the optional FILE operand of a subcommand. Flags take a value as the next argument
 /// or after `=`, and may repeat.
-struct CommandOptions {
+private struct SignCommandOptions {
     var values: [String: [String]] = [:]
     var file: String?
     var helpRequested = false
@@ -205,11 +205,11 @@ struct CommandOptions {
                 value = String(argument[argument.index(after: equals)...])
             }
             guard valueFlags.contains(name) else {
-                throw UsageError(message: "unknown option \(name)")
+                throw SignUsageError(message: "unknown option \(name)")
             }
             if value == nil {
                 guard index < arguments.count else {
-                    throw UsageError(message: "\(name) needs a value")
+                    throw SignUsageError(message: "\(name) needs a value")
                 }
                 value = arguments[index]
                 index += 1
@@ -217,15 +217,15 @@ struct CommandOptions {
             values[name, default: []].append(value!)
         }
         guard operands.count <= 1 else {
-            throw UsageError(message: "expected at most one FILE, got \(operands.count): \(operands.joined(separator: " "))")
+            throw SignUsageError(message: "expected at most one FILE, got \(operands.count): \(operands.joined(separator: " "))")
         }
         file = operands.first
     }
 
-    func scheme() throws -> SignatureScheme {
+    func scheme() throws -> SignatureSchemeOption {
         guard let name = values["--scheme"]?.last else { return .standard }
-        guard let scheme = SignatureScheme(rawValue: name) else {
-            throw UsageError(message: "--scheme '\(name)' is not one of standard, body, github")
+        guard let scheme = SignatureSchemeOption(rawValue: name) else {
+            throw SignUsageError(message: "--scheme '\(name)' is not one of standard, body, github")
         }
         return scheme
     }
@@ -237,18 +237,18 @@ struct CommandOptions {
             secrets = [String(cString: pointer)]
         }
         guard !secrets.isEmpty else {
-            throw UsageError(message: "give the secret with --secret or the \(secretEnvironmentVariable) environment variable")
+            throw SignUsageError(message: "give the secret with --secret or the \(secretEnvironmentVariable) environment variable")
         }
         return try secrets.map { secret throws(SignatureError) in try SigningKey(secret: secret) }
     }
 }
 
 /// Reads all bytes of FILE, or of standard input for nil or "-".
-func readBody(_ path: String?) throws -> [UInt8] {
+private func readBody(_ path: String?) throws -> [UInt8] {
     let name = path ?? "-"
     let descriptor = name == "-" ? STDIN_FILENO : open(name, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else {
-        throw UsageError(message: "cannot open \(name): \(String(cString: strerror(errno)))")
+        throw SignUsageError(message: "cannot open \(name): \(String(cString: strerror(errno)))")
     }
     defer { if descriptor != STDIN_FILENO { close(descriptor) } }
 
@@ -259,26 +259,26 @@ func readBody(_ path: String?) throws -> [UInt8] {
         if count == 0 { return body }
         if count < 0 {
             if errno == EINTR { continue }
-            throw UsageError(message: "cannot read \(name == "-" ? "standard input" : name): \(String(cString: strerror(errno)))")
+            throw SignUsageError(message: "cannot read \(name == "-" ? "standard input" : name): \(String(cString: strerror(errno)))")
         }
         body.append(contentsOf: chunk[0..<count])
     }
 }
 
 /// Splits `NAME: VALUE` at the first colon; spaces and tabs around the value are dropped.
-func parseHeader(_ text: String) throws -> (name: String, value: String) {
+private func parseHeader(_ text: String) throws -> (name: String, value: String) {
     guard let colon = text.firstIndex(of: ":") else {
-        throw UsageError(message: "--header '\(text.prefix(80))' is not in the form 'NAME: VALUE'")
+        throw SignUsageError(message: "--header '\(text.prefix(80))' is not in the form 'NAME: VALUE'")
     }
     let name = text[..<colon].trimmingCharacters(in: " \t")
     guard !name.isEmpty else {
-        throw UsageError(message: "--header '\(text.prefix(80))' has an empty name")
+        throw SignUsageError(message: "--header '\(text.prefix(80))' has an empty name")
     }
     return (name, text[text.index(after: colon)...].trimmingCharacters(in: " \t"))
 }
 
 /// Returns the value of the first header named `name` in any letter case.
-func headerValue(_ name: String, in headers: [(name: String, value: String)]) throws(SignatureError) -> String {
+private func headerValue(_ name: String, in headers: [(name: String, value: String)]) throws(SignatureError) -> String {
     guard let header = headers.first(where: { $0.name.lowercased() == name.lowercased() }) else {
         throw SignatureError(.missingHeader, "missing header \(name)")
     }
@@ -286,20 +286,20 @@ func headerValue(_ name: String, in headers: [(name: String, value: String)]) th
 }
 
 /// Parses a non-negative integer of ASCII digits.
-func parseSeconds(_ text: String) -> Int64? {
+private func parseSeconds(_ text: String) -> Int64? {
     guard !text.isEmpty, text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
         return nil
     }
     return Int64(text)
 }
 
-func reportUsageError(_ error: UsageError, command: String) -> Int32 {
+private func reportUsageError(_ error: SignUsageError, command: String) -> Int32 {
     writeStandardError("hookwire \(command): \(error.message)\nRun 'hookwire \(command) --help' for usage.\n")
     return 2
 }
 
 /// Writes `text` to standard error, unbuffered.
-func writeStandardError(_ text: String) {
+private func writeStandardError(_ text: String) {
     var text = text
     text.withUTF8 { bytes in
         var offset = 0

@@ -16,6 +16,6 @@ case "sign":
 case "verify":
     exit(runVerifyCommand(Array(commandLineArguments.dropFirst())))
 default:
-    writeStandardError(subcommandUsage)
+    _ = subcommandUsage.withCString { write(STDERR_FILENO, $0, strlen($0)) }
     exit(2)
 }
