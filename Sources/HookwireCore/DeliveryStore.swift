@@ -78,6 +78,8 @@ public struct AttemptRecord: Sendable {
 
 /// Counts of deliveries by state, for statistics.
 public struct DeliveryCounts: Sendable, Hashable {
+    public var webhooks: Int64 = 0
+    public var activeWebhooks: Int64 = 0
     public var events: Int64 = 0
     public var pending: Int64 = 0
     public var inFlight: Int64 = 0
@@ -106,13 +108,13 @@ public protocol DeliveryStore: AnyObject, Sendable {
     /// Used for hook state-change events addressed to particular hooks.
     func insertEvent(_ event: EventRecord, webhookIds: [Int64], now: Date) throws
 
-    /// Claims up to `limit` deliveries that are due at `now` (pending with a due time not
-    /// after `now`, or in flight with an expired lease), oldest due first, skipping hooks in
-    /// `excludedWebhooks`, and marks them in flight until `leaseUntil`. At most
-    /// `perWebhookLimit[id]` (when given) are claimed for a hook.
+    /// Claims up to `limit` deliveries that are due at `now`, oldest due first, and marks them
+    /// in flight until `leaseUntil`. Due means pending with a due time not after `now`, or in
+    /// flight with a lease that ran out (its process died during the attempt). At most
+    /// `perWebhookRemaining[id]` deliveries are claimed for a hook listed there (0 skips the
+    /// hook) and at most `defaultPerWebhookLimit` for any other hook.
     func claimDue(
-        now: Date, leaseUntil: Date, limit: Int, excludedWebhooks: Set<Int64>,
-        perWebhookLimit: [Int64: Int]
+        now: Date, leaseUntil: Date, limit: Int, perWebhookRemaining: [Int64: Int], defaultPerWebhookLimit: Int
     ) throws -> [ClaimedDelivery]
 
     /// The earliest time a pending delivery or an in-flight lease falls due, or nil when none.

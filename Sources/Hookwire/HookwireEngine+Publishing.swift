@@ -1,0 +1,84 @@
+import Foundation
+import HookwireCore
+import HookwireDelivery
+
+extension HookwireEngine {
+    /// Publishes one event: once this returns, the event and one delivery per matching active
+    /// hook are committed to the database.
+    ///
+    /// - Returns: The event id (a lowercase UUID) and the number of hooks it matched.
+    /// - Throws: `invalidArgument` for an invalid event name, entity or JSON value, naming it;
+    ///   `tooLarge` for an event over `maximumPayloadBytes`; `unavailable` after `shutdown`;
+    ///   the storage's error when the commit fails.
+    public func publish(_ event: EventPublication, caller: Caller = .administrator) throws -> PublishResult {
+        try publish(batch: [event], caller: caller)[0]
+    }
+
+    /// Publishes several events in one commit. Either all of them are stored or none is; an
+    /// invalid event fails the whole batch, and the error names its index.
+    public func publish(batch: [EventPublication], caller: Caller = .administrator) throws -> [PublishResult] {
+        guard !batch.isEmpty else { return [] }
+        var records: [EventRecord] = []
+        records.reserveCapacity(batch.count)
+        let now = Date()
+        for (index, publication) in batch.enumerated() {
+            do {
+                records.append(try makeRecord(publication, at: now))
+            } catch let error as HookwireError where batch.count > 1 {
+                throw HookwireError(error.code, "event \(index) of the batch: \(error.message)")
+            }
+        }
+        let counts = try committer.commit(records)
+        return zip(records, counts).map { PublishResult(eventId: $0.eventId, matchedWebhooks: $1) }
+    }
+
+    /// Validates and serialises an event.
+    func makeRecord(_ publication: EventPublication, at now: Date) throws -> EventRecord {
+        try EventValidation.validate(publication)
+        let eventId = UUID().uuidString.lowercased()
+        let members = EventEnvelope.eventMembers(eventId: eventId, timestamp: now, publication: publication)
+        let data = publication.data.map { $0.serialized() }
+        let size = members.count + (data?.count ?? 0)
+        guard size <= configuration.maximumPayloadBytes else {
+            throw HookwireError(
+                .tooLarge,
+                "event \(publication.event) is \(size) bytes, over the limit of \(configuration.maximumPayloadBytes) "
+                    + "bytes (maximumPayloadBytes)")
+        }
+        return EventRecord(eventId: eventId, event: publication.event, createdAt: now, members: members, data: data)
+    }
+
+    /// Applies a hook's state change: holds or resumes its deliveries, drops its cached
+    /// definition, and publishes `webhook.started`, `webhook.stopped` or `webhook.errors` to the
+    /// hooks that listen to it, with the hook's id, states and the reason in `FieldValues`.
+    func handleStateChange(_ change: WebhookStateChange) {
+        let id = change.webhookId
+        dispatcher.invalidate(webhookId: id)
+        switch change.to {
+        case .active:
+            if (try? store.resumeDeliveries(webhookId: id, now: Date())) ?? 0 > 0 { dispatcher.notifyNewWork() }
+        case .stopped, .tooManyErrors:
+            _ = try? store.holdDeliveries(webhookId: id)
+        default:
+            break
+        }
+        guard change.from != .unknown, change.from != change.to else { return }
+        let event: String
+        switch change.to {
+        case .active: event = "webhook.started"
+        case .stopped: event = "webhook.stopped"
+        case .tooManyErrors: event = "webhook.errors"
+        default: return
+        }
+        let publication = EventPublication(
+            event: event, entity: "webhook", primaryKey: id, changes: ["state"],
+            fieldValues: [
+                "webhook_id": .integer(id), "state": .integer(Int64(change.to.rawValue)),
+                "state_name": .string(change.to.name), "previous_state": .integer(Int64(change.from.rawValue)),
+                "reason": .string(change.reason),
+            ])
+        if let record = try? makeRecord(publication, at: Date()) {
+            committer.enqueue([record])
+        }
+    }
+}

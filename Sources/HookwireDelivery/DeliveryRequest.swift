@@ -1,0 +1,78 @@
+import Foundation
+import HookwireCore
+import HookwireSigning
+
+/// A hook's definition with its signing keys, as the delivery thread uses it.
+public struct PreparedWebhook: Sendable {
+    public var webhook: Webhook
+    /// The key of the current secret first, then the keys of replaced secrets still valid.
+    public var keys: [SigningKey]
+
+    /// Builds the keys of `webhook.secret` and `previousSecrets`. A secret that cannot be used
+    /// as a key is skipped, so a hook with an unusable secret is delivered unsigned.
+    public init(webhook: Webhook, previousSecrets: [String]) {
+        self.webhook = webhook
+        var keys: [SigningKey] = []
+        for secret in [webhook.secret].compactMap({ $0 }) + previousSecrets {
+            if let key = try? SigningKey(secret: secret) { keys.append(key) }
+        }
+        self.keys = keys
+    }
+}
+
+/// Builds the HTTP request of one attempt: the headers, with signatures over the exact body.
+public enum DeliveryRequest {
+    /// Headers that Hookwire sets itself; a hook's own header with one of these names is left out.
+    static let reservedHeaders: Set<String> = [
+        "content-type", "user-agent", "webhook-id", "webhook-timestamp", "webhook-signature",
+        "x-hookwire-signature", "x-hookwire-event", "x-hookwire-event-id", "x-hookwire-retry", "x-hook-test",
+        "content-length", "host", "expect", "transfer-encoding",
+    ]
+
+    /// Returns the request for one attempt.
+    ///
+    /// - Parameters:
+    ///   - messageId: The `webhook-id`, the same on every attempt of the delivery.
+    ///   - attempt: The attempt number, 0 for the first; sent as `X-Hookwire-Retry`.
+    ///   - timestamp: This attempt's time in Unix seconds, sent as `webhook-timestamp`.
+    public static func make(
+        hook: PreparedWebhook, body: [UInt8], messageId: String, event: String, eventId: String,
+        attempt: Int32, timestamp: Int64, isTest: Bool
+    ) -> HTTPRequest {
+        var headers: [String] = []
+        headers.reserveCapacity(12 + hook.webhook.headers.count)
+        headers.append("Content-Type: application/json; charset=utf-8")
+        headers.append("webhook-id: \(messageId)")
+        headers.append("webhook-timestamp: \(timestamp)")
+        if !hook.keys.isEmpty {
+            var standard = ""
+            var bodyOnly = ""
+            for key in hook.keys {
+                if !standard.isEmpty {
+                    standard += " "
+                    bodyOnly += " "
+                }
+                standard += "v1," + key.sign(id: messageId, timestamp: timestamp, body: body).base64EncodedString()
+                bodyOnly += key.sign(body).base64EncodedString()
+            }
+            headers.append("webhook-signature: \(standard)")
+            headers.append("X-Hookwire-Signature: \(bodyOnly)")
+        }
+        headers.append("X-Hookwire-Event: \(event)")
+        headers.append("X-Hookwire-Event-Id: \(eventId)")
+        headers.append("X-Hookwire-Retry: \(attempt)")
+        for (name, value) in hook.webhook.headers.sorted(by: { $0.key < $1.key }) {
+            guard isSafeHeader(name: name, value: value), !reservedHeaders.contains(name.lowercased()) else { continue }
+            headers.append("\(name): \(value)")
+        }
+        if isTest { headers.append("X-Hook-Test: true") }
+        return HTTPRequest(url: hook.webhook.targetURL, headers: headers, body: body)
+    }
+
+    /// A header name must be a token and a value must not break the line; the registry checks
+    /// this on save, and this check keeps a bad stored value from splitting a request.
+    static func isSafeHeader(name: String, value: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }
+            && !value.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0 })
+    }
+}
