@@ -2,7 +2,7 @@ import Foundation
 
 /// A command-line mistake: an unknown option, a missing value, a value of the wrong form. The
 /// tool prints the message and the command's usage and exits with status 2.
-struct UsageError: Error, CustomStringConvertible {
+struct UsageError: Error, Sendable, CustomStringConvertible {
     var message: String
     /// The subcommand whose usage is printed, or nil for the tool's overview.
     var command: String?
@@ -16,7 +16,7 @@ struct UsageError: Error, CustomStringConvertible {
 }
 
 /// One `--name` option a subcommand accepts.
-struct OptionSpec {
+struct OptionSpec: Sendable {
     var name: String
     /// True for `--name VALUE`, false for a switch such as `--json`.
     var takesValue: Bool
@@ -29,7 +29,7 @@ struct OptionSpec {
 }
 
 /// The options and positional arguments of one subcommand, after parsing.
-struct ParsedArguments {
+struct ParsedArguments: Sendable {
     var command: String
     private(set) var values: [String: [String]] = [:]
     private(set) var flags: Set<String> = []

@@ -1,9 +1,10 @@
 import Foundation
 import HookwireClient
 import HookwireCore
+import Synchronization
 
 /// One subcommand: its name, usage text, options and body.
-struct Command {
+struct Command: Sendable {
     var name: String
     /// One line for the overview.
     var summary: String
@@ -12,7 +13,7 @@ struct Command {
     /// Lines that explain each argument and option, shown by `--help`.
     var details: String
     var options: [OptionSpec]
-    var run: (CommandContext, ParsedArguments) async throws -> Void
+    var run: @Sendable (CommandContext, ParsedArguments) async throws -> Void
 
     /// The usage text `--help` prints, and that follows a usage error.
     var usage: String {
@@ -26,9 +27,10 @@ struct Command {
 
 /// What a running subcommand needs: the global options, a client made on first use and the
 /// output streams.
-final class CommandContext {
+final class CommandContext: Sendable {
     let options: GlobalOptions
-    private var connectedClient: HookwireClient?
+    /// The client, once made.
+    private let connectedClient = Mutex<HookwireClient?>(nil)
 
     init(options: GlobalOptions) {
         self.options = options
@@ -37,21 +39,23 @@ final class CommandContext {
     /// The client for `--server` and `--token`, created on first use.
     /// - Throws: `UsageError` when the server address is malformed.
     func client() throws -> HookwireClient {
-        if let connectedClient { return connectedClient }
-        let configuration: HookwireClient.Configuration
-        do {
-            configuration = try HookwireClient.Configuration(server: options.server, token: options.token)
-        } catch let error as HookwireError {
-            throw UsageError(error.message)
+        try connectedClient.withLock { connectedClient in
+            if let connectedClient { return connectedClient }
+            let configuration: HookwireClient.Configuration
+            do {
+                configuration = try HookwireClient.Configuration(server: options.server, token: options.token)
+            } catch let error as HookwireError {
+                throw UsageError(error.message)
+            }
+            let client = HookwireClient(configuration: configuration)
+            connectedClient = client
+            return client
         }
-        let client = HookwireClient(configuration: configuration)
-        connectedClient = client
-        return client
     }
 
     /// Closes the client, if one was made.
     func close() {
-        connectedClient?.close()
+        connectedClient.withLock { $0?.close() }
     }
 
     /// Prints `json` with `--json`, otherwise `human`.

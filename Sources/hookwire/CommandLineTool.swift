@@ -8,10 +8,21 @@ enum CommandLineTool {
         WebhookCommands.all + [PublishCommand.command] + DeliveryCommands.all
 
     /// Subcommands that parse their own arguments and return their own exit status.
-    static let externalCommands: [(name: String, summary: String, run: ([String]) -> Int32)] = [
-        ("sign", "Print the signature of a payload (see `hookwire sign --help`).", { runSignCommand($0) }),
-        ("verify", "Verify a delivery's signature headers (see `hookwire verify --help`).", { runVerifyCommand($0) }),
+    static let externalCommands: [ExternalCommand] = [
+        ExternalCommand(
+            name: "sign", summary: "Print the signature of a payload (see `hookwire sign --help`).",
+            run: { runSignCommand($0) }),
+        ExternalCommand(
+            name: "verify", summary: "Verify a delivery's signature headers (see `hookwire verify --help`).",
+            run: { runVerifyCommand($0) }),
     ]
+
+    /// A subcommand that parses its own arguments and returns its own exit status.
+    struct ExternalCommand: Sendable {
+        var name: String
+        var summary: String
+        var run: @Sendable ([String]) -> Int32
+    }
 
     static var overview: String {
         var text = """

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Options that apply to every subcommand: where the server is, the token and the output form.
-struct GlobalOptions {
+struct GlobalOptions: Sendable {
     /// The server address, `HOST:PORT`.
     var server = "127.0.0.1:7600"
     /// The token sent in the handshake, or nil to send none.

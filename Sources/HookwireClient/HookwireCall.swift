@@ -1,0 +1,66 @@
+import HookwireCore
+import HookwireProtocol
+
+/// One unary call: a method, its encoded request and how to decode its response.
+///
+/// The static factories in `HookwireCall+Methods.swift` build one for every method; pass them to
+/// `HookwireClient.perform(_:timeout:)` or `performBlocking(_:timeout:)`.
+public struct HookwireCall<Response: Sendable>: Sendable {
+    public let method: Method
+    let encodeRequest: @Sendable (inout [UInt8]) -> Void
+    private let decode: @Sendable (ArraySlice<UInt8>) throws -> Response
+
+    /// Creates a call from a request message and a function that converts the response message.
+    public init<Request: ProtobufMessage, Reply: ProtobufMessage>(
+        method: Method, request: Request, response: Reply.Type,
+        convert: @escaping @Sendable (Reply) throws(HookwireError) -> Response
+    ) {
+        self.method = method
+        encodeRequest = { request.encode(into: &$0) }
+        decode = { payload in
+            let reply: Reply
+            do {
+                reply = try Reply(decoding: payload)
+            } catch {
+                throw HookwireError(.internalError, "malformed \(method) response from the server: \(error)")
+            }
+            return try convert(reply)
+        }
+    }
+
+    /// Decodes the RESPONSE payload.
+    /// - Throws: `HookwireError` with code `internalError` for a malformed message, or what the
+    ///   conversion throws.
+    func decodeResponse(_ payload: ArraySlice<UInt8>) throws -> Response {
+        try decode(payload)
+    }
+}
+
+/// One server-streaming call: a method, its encoded request and how to decode each item.
+public struct HookwireStreamingCall<Item: Sendable>: Sendable {
+    public let method: Method
+    let encodeRequest: @Sendable (inout [UInt8]) -> Void
+    private let decode: @Sendable (ArraySlice<UInt8>) throws -> Item
+
+    /// Creates a streaming call from a request message and a function that converts each item.
+    public init<Request: ProtobufMessage, Reply: ProtobufMessage>(
+        method: Method, request: Request, item: Reply.Type,
+        convert: @escaping @Sendable (Reply) throws(HookwireError) -> Item
+    ) {
+        self.method = method
+        encodeRequest = { request.encode(into: &$0) }
+        decode = { payload in
+            let reply: Reply
+            do {
+                reply = try Reply(decoding: payload)
+            } catch {
+                throw HookwireError(.internalError, "malformed \(method) item from the server: \(error)")
+            }
+            return try convert(reply)
+        }
+    }
+
+    func decodeItem(_ payload: ArraySlice<UInt8>) throws -> Item {
+        try decode(payload)
+    }
+}
