@@ -13,12 +13,14 @@ public enum BodySignature {
     public static let gitHubPrefix = "sha256="
 
     /// Returns the base64 HMAC-SHA256 of `body`, the value of `X-Hookwire-Signature`.
+    @inlinable
     public static func base64Signature(of body: some Collection<UInt8>, key: SigningKey) -> String {
         key.sign(body).base64EncodedString()
     }
 
     /// Returns `sha256=` and the lowercase hex HMAC-SHA256 of `body`, the value of
     /// `X-Hub-Signature-256`.
+    @inlinable
     public static func gitHubSignature(of body: some Collection<UInt8>, key: SigningKey) -> String {
         gitHubPrefix + key.sign(body).hexEncodedString()
     }

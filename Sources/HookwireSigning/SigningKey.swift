@@ -59,6 +59,7 @@ public final class SigningKey: Sendable {
 
     /// Computes the HMAC-SHA256 of `body` (the body-only scheme) without copying contiguous
     /// collections such as `[UInt8]`, `ArraySlice<UInt8>`, `Data` or `String.UTF8View`.
+    @inlinable
     public func sign(_ body: some Collection<UInt8>) -> MessageAuthenticationCode {
         withContiguousBytes(of: body) { sign($0) }
     }
@@ -80,6 +81,7 @@ public final class SigningKey: Sendable {
 
     /// Computes the Standard Webhooks HMAC-SHA256 of `{id}.{timestamp}.{body}` without copying
     /// contiguous collections; see ``sign(id:timestamp:body:)-(_,_,UnsafeRawBufferPointer)``.
+    @inlinable
     public func sign(id: String, timestamp: Int64, body: some Collection<UInt8>) -> MessageAuthenticationCode {
         withContiguousBytes(of: body) { sign(id: id, timestamp: timestamp, body: $0) }
     }
@@ -128,7 +130,8 @@ public final class SigningKey: Sendable {
 }
 
 /// Calls `body` with the bytes of `collection`, copying them only when the collection has no
-/// contiguous storage.
+/// contiguous storage. Inlinable so that callers in other modules get a specialised copy.
+@inlinable
 func withContiguousBytes<Result>(
     of collection: some Collection<UInt8>, _ body: (UnsafeRawBufferPointer) -> Result
 ) -> Result {

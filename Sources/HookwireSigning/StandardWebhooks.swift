@@ -52,16 +52,33 @@ public enum StandardWebhooks {
     /// Returns the `webhook-signature` value for contiguous collections such as `[UInt8]` or
     /// `Data` without copying them; see
     /// ``signatureHeaderValue(id:timestamp:body:keys:)-(_,_,UnsafeRawBufferPointer,_)``.
+    @inlinable
     public static func signatureHeaderValue(
         id: String, timestamp: Int64, body: some Collection<UInt8>, keys: [SigningKey]
     ) -> String {
         withContiguousBytes(of: body) { signatureHeaderValue(id: id, timestamp: timestamp, body: $0, keys: keys) }
     }
 
-    /// Returns the `webhook-signature` value with a single key.
+    /// Returns the `webhook-signature` value with a single key: `v1,<base64>`.
+    @inlinable
     public static func signatureHeaderValue(
         id: String, timestamp: Int64, body: some Collection<UInt8>, key: SigningKey
     ) -> String {
-        signatureHeaderValue(id: id, timestamp: timestamp, body: body, keys: [key])
+        withContiguousBytes(of: body) { signatureHeaderValue(id: id, timestamp: timestamp, body: $0, key: key) }
+    }
+
+    /// Returns the `webhook-signature` value with a single key: `v1,<base64>`.
+    public static func signatureHeaderValue(
+        id: String, timestamp: Int64, body: UnsafeRawBufferPointer, key: SigningKey
+    ) -> String {
+        let code = key.sign(id: id, timestamp: timestamp, body: body)
+        return String(unsafeUninitializedCapacity: entryLength) { output in
+            output[0] = UInt8(ascii: "v")
+            output[1] = UInt8(ascii: "1")
+            output[2] = UInt8(ascii: ",")
+            return 3 + code.withUnsafeBytes { bytes in
+                Base64.encode(bytes, into: UnsafeMutableBufferPointer(rebasing: output[3...]))
+            }
+        }
     }
 }

@@ -3,7 +3,9 @@ import Foundation
 // hookwire-bench: benchmarks that print figures. Run `hookwire-bench NAME --help` for the flags
 // of one benchmark. Each benchmark lives in its own file as an enum with `run(arguments:)`.
 
-let benchmarks: [String: ([String]) throws -> Void] = [:]
+let benchmarks: [String: ([String]) throws -> Void] = [
+    "sign": SignBenchmark.run,
+]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let name = arguments.first, let benchmark = benchmarks[name] else {
