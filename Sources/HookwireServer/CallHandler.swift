@@ -1,8 +1,10 @@
 import HookwireCore
 import HookwireProtocol
 
-/// How a call ended: the serialized response message, or a status with a message.
+/// How a call ended: the response message (or its serialized bytes), or a status with a
+/// message.
 enum CallResult: Sendable {
+    case message(any ProtobufMessage)
     case success([UInt8])
     case failure(StatusCode, String, HookwireError.Code?)
 
@@ -27,12 +29,12 @@ protocol CallHandler: Sendable {
     /// Runs one unary call: decodes the request, calls the engine and encodes the response.
     func handle(_ method: Method, request: ArraySlice<UInt8>, caller: Caller) -> CallResult
 
-    /// Starts a watch stream. `emit` sends one serialized `DeliveryOutcome` item; items
+    /// Starts a watch stream. `emit` sends one `Wire.DeliveryOutcome` item; items
     /// emitted after `cancel()` are dropped. Returns the subscription, or the failure that ends the
     /// call at once.
     func watch(
         request: ArraySlice<UInt8>, caller: Caller,
-        emit: @escaping @Sendable ([UInt8]) -> Void
+        emit: @escaping @Sendable (any ProtobufMessage) -> Void
     ) -> Result<any WatchSubscription, CallFailure>
 }
 

@@ -16,7 +16,8 @@ final class Connection {
 
     var decoder: FrameDecoder
     var machine: ConnectionStateMachine
-    let encoder: FrameEncoder
+    /// Encodes frames of at most the client's maximum frame size, once its HELLO announced it.
+    var encoder: FrameEncoder
 
     /// Encoded frames waiting to be sent; bytes before `outputSent` are already sent.
     var output: [UInt8] = []
@@ -29,10 +30,11 @@ final class Connection {
     var isReadingPaused = false
     /// True once the peer closed its sending side.
     var isInputClosed = false
-    /// True once all output is sent and the server closes as soon as all running calls end.
+    /// True when the connection closes as soon as its output is sent.
     var closeAfterFlush = false
     /// True after the server shut down its sending side and waits for the peer to close.
     var isLingering = false
+    /// When a closing connection is closed even if the client neither reads nor closes.
     var lingerDeadline: UInt64 = 0
     let handshakeDeadline: UInt64
     var lastActivity: UInt64
@@ -82,39 +84,52 @@ final class Connection {
         }
     }
 
-    /// Handles the end of the client's byte stream.
+    /// Handles the end of the client's byte stream: running calls are still answered, then the
+    /// connection closes.
     func peerClosedInput() {
         isInputClosed = true
-        if !isAuthenticated || !machine.hasStreamsOpen || isLingering {
-            if decoder.bufferedByteCount > 0 && !isLingering {
-                loop.closeConnection(self, reason: "closed with \(decoder.bufferedByteCount) bytes of an incomplete frame")
-            } else {
-                loop.closeConnection(self, reason: nil)
-            }
+        if isLingering {
+            loop.closeConnection(self, reason: nil)
             return
         }
-        // Calls are still running: answer them, then close.
-        closeAfterFlush = true
-        loop.updateInterest(self)
+        if decoder.bufferedByteCount > 0 {
+            core.log("connection \(peer): closed by the client inside a frame (\(decoder.bufferedByteCount) bytes buffered)")
+        }
+        if isAuthenticated && machine.hasStreamsOpen {
+            loop.updateInterest(self)
+            return
+        }
+        if output.count > outputSent {
+            finishAfterFlush()
+            loop.updateInterest(self)
+            return
+        }
+        loop.closeConnection(self, reason: nil)
     }
 
     private func perform(_ action: ConnectionStateMachine.Action, frame: Frame?) {
         switch action {
         case .none:
             break
-        case .welcome(let version, _):
+        case .welcome(let version, let caller, let clientMaxFrameSize):
+            encoder.maxFrameSize = clientMaxFrameSize
+            let core = self.core
             appendFrame(.welcome, streamId: 0, code: StatusCode.ok.rawValue) { buffer in
-                ServerMessages.appendWelcome(version: version, limits: self.core.limits, to: &buffer)
+                ServerMessages.appendWelcome(
+                    version: version, limits: core.limits, idleTimeout: core.configuration.idleTimeout, caller: caller,
+                    to: &buffer)
             }
         case .rejectHandshake(let status, let message):
             core.log("connection \(peer): handshake rejected with \(status): \(message)")
             appendFrame(.welcome, streamId: 0, code: status.rawValue) { buffer in
-                ServerMessages.appendRejectedWelcome(message: message, supportedVersions: ServerCore.supportedVersions, to: &buffer)
+                ServerMessages.appendRejectedWelcome(message: message, to: &buffer)
             }
             finishAfterFlush()
         case .dispatch(let streamId, let method):
             guard let frame, let caller = machine.caller else { return }
-            dispatch(streamId: streamId, method: method, request: Array(frame.payload), caller: caller)
+            dispatch(
+                streamId: streamId, method: method, request: Array(frame.payload),
+                metadata: frame.metadata.isEmpty ? nil : Array(frame.metadata), caller: caller)
         case .startWatch(let streamId):
             guard let frame, let caller = machine.caller else { return }
             startWatch(streamId: streamId, request: Array(frame.payload), caller: caller)
@@ -139,19 +154,22 @@ final class Connection {
 
     // MARK: - Calls
 
-    private func dispatch(streamId: UInt32, method: Method, request: [UInt8], caller: Caller) {
+    private func dispatch(streamId: UInt32, method: Method, request: [UInt8], metadata: [UInt8]?, caller: Caller) {
         let loop = self.loop
         let key = self.key
         let handler = core.handler
-        let maxFrameSize = core.limits.maxFrameSize
-        let accepted = core.workers.submit {
-            let result = handler.handle(method, request: request[...], caller: caller)
-            let bytes = ServerMessages.encodeResult(result, streamId: streamId, maxFrameSize: maxFrameSize)
+        let encoder = self.encoder
+        let queuedAt = loop.now()
+        loop.pendingJobs.append {
+            let result: CallResult
+            switch CallContext.make(metadata: metadata, caller: caller, queuedAt: queuedAt) {
+            case .success(let caller):
+                result = handler.handle(method, request: request[...], caller: caller)
+            case .failure(let failure):
+                result = .failure(failure.status, failure.message, failure.code)
+            }
+            let bytes = ServerMessages.encodeResult(result, streamId: streamId, encoder: encoder)
             loop.post(.frames(key, streamId: streamId, bytes: bytes, endsStream: true))
-        }
-        if !accepted {
-            _ = machine.endStream(streamId)
-            appendError(streamId: streamId, .unavailable, "the server is shutting down", code: .unavailable)
         }
     }
 
@@ -159,12 +177,12 @@ final class Connection {
         let loop = self.loop
         let key = self.key
         let core = self.core
-        let maxFrameSize = core.limits.maxFrameSize
+        let encoder = self.encoder
         // Subscribing may touch storage, so it runs on a worker too.
-        let accepted = core.workers.submit {
+        loop.pendingJobs.append {
             let result = core.handler.watch(request: request[...], caller: caller) { item in
-                var bytes: [UInt8] = []
-                ServerMessages.appendStreamItem(item, streamId: streamId, maxFrameSize: maxFrameSize, to: &bytes)
+                // NOTE: an item over the client's frame size is dropped from the stream.
+                guard let bytes = ServerMessages.encodeStreamItem(item, streamId: streamId, encoder: encoder) else { return }
                 loop.post(.frames(key, streamId: streamId, bytes: bytes, endsStream: false))
             }
             switch result {
@@ -173,13 +191,9 @@ final class Connection {
                 loop.post(.watchStarted(key, streamId: streamId, subscription: subscription))
             case .failure(let failure):
                 let bytes = ServerMessages.encodeResult(
-                    .failure(failure.status, failure.message, failure.code), streamId: streamId, maxFrameSize: maxFrameSize)
+                    .failure(failure.status, failure.message, failure.code), streamId: streamId, encoder: encoder)
                 loop.post(.frames(key, streamId: streamId, bytes: bytes, endsStream: true))
             }
-        }
-        if !accepted {
-            _ = machine.endStream(streamId)
-            appendError(streamId: streamId, .unavailable, "the server is shutting down", code: .unavailable)
         }
     }
 
@@ -287,8 +301,12 @@ final class Connection {
         if machine.phase == .closed { finishAfterFlush() }
     }
 
+    /// Closes the connection once its output is sent, or after the linger time when the client
+    /// does not read it.
     private func finishAfterFlush() {
+        guard !closeAfterFlush else { return }
         closeAfterFlush = true
+        lingerDeadline = loop.now() + EventLoop.lingerNanoseconds
         loop.markDirty(self)
     }
 
@@ -304,8 +322,7 @@ final class Connection {
     }
 
     private func appendError(streamId: UInt32, _ status: StatusCode, _ message: String, code: HookwireError.Code?) {
-        appendFrame(.error, streamId: streamId, code: status.rawValue) { buffer in
-            ServerMessages.appendStatus(status, message: message, code: code, to: &buffer)
-        }
+        ServerMessages.appendError(streamId: streamId, status, message, code: code, encoder: encoder, to: &output)
+        loop.markDirty(self)
     }
 }

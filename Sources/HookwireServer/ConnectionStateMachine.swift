@@ -30,8 +30,9 @@ struct ConnectionStateMachine {
     /// What the connection must do after a frame or an event.
     enum Action: Equatable {
         case none
-        /// Answer HELLO with an OK WELCOME for `version` and serve calls as `caller`.
-        case welcome(version: UInt32, caller: Caller)
+        /// Answer HELLO with an OK WELCOME for `version` and serve calls as `caller`, sending
+        /// frames of at most `clientMaxFrameSize` bytes.
+        case welcome(version: UInt32, caller: Caller, clientMaxFrameSize: Int)
         /// Answer HELLO with a failed WELCOME carrying the status and message, then close.
         case rejectHandshake(StatusCode, String)
         /// Run a unary call on a worker.
@@ -109,9 +110,9 @@ struct ConnectionStateMachine {
     }
 
     private mutating func receiveHello(_ frame: Frame) -> Action {
-        let hello: Hello
+        let hello: Wire.Hello
         do {
-            hello = try Hello(decoding: frame.payload)
+            hello = try Wire.Hello(decoding: frame.payload)
         } catch {
             return rejectHandshake(.invalidArgument, "malformed HELLO: \(error)")
         }
@@ -128,7 +129,11 @@ struct ConnectionStateMachine {
         case .success(let caller):
             self.caller = caller
             phase = .open
-            return .welcome(version: version, caller: caller)
+            let clientMaxFrameSize =
+                hello.maxFrameSize == 0
+                ? ProtocolLimits.defaultMaxFrameSize
+                : min(max(Int(hello.maxFrameSize), ProtocolLimits.minimumMaxFrameSize), ProtocolLimits.absoluteMaxFrameSize)
+            return .welcome(version: version, caller: caller, clientMaxFrameSize: clientMaxFrameSize)
         }
     }
 

@@ -205,7 +205,7 @@ extension EventLoop {
         }
         let idleLimit = UInt64(core.configuration.idleTimeout * 1e9)
         for connection in Array(connections.values) {
-            if connection.isLingering {
+            if connection.isLingering || connection.closeAfterFlush {
                 if current >= connection.lingerDeadline { closeConnection(connection, reason: nil) }
             } else if !connection.isAuthenticated {
                 if current >= connection.handshakeDeadline { connection.handshakeTimedOut() }

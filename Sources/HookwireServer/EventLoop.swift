@@ -59,6 +59,8 @@ final class EventLoop: @unchecked Sendable {
     var lastAcceptErrorLog: UInt64 = 0
     let readBuffer: UnsafeMutableRawBufferPointer
     var drainedInbox: [LoopMessage] = []
+    /// Calls decoded in this iteration, handed to the workers in one batch.
+    var pendingJobs: [@Sendable () -> Void] = []
 
     /// Creates a loop around an already listening socket. Throws when epoll or eventfd fail.
     init(index: Int, core: ServerCore, listenFD: Int32) throws {
@@ -124,6 +126,7 @@ final class EventLoop: @unchecked Sendable {
             for position in 0..<max(0, Int(count)) {
                 handle(event: events[position])
             }
+            core.workers.submit(contentsOf: &pendingJobs)
             processInbox()
             flushDirty()
             let current = now()

@@ -6,7 +6,7 @@ import HookwireProtocol
 import Synchronization
 
 /// The address a server listens on.
-public struct ServerAddress: Sendable, Hashable, CustomStringConvertible {
+public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     /// The host as configured, such as `127.0.0.1` or `::1`.
     public var host: String
     /// The bound TCP port; never 0 once the server has started.
@@ -29,7 +29,7 @@ public struct ServerAddress: Sendable, Hashable, CustomStringConvertible {
 public final class HookwireServer: Sendable {
     private enum Phase {
         case idle
-        case running(core: ServerCore, loops: [EventLoop], address: ServerAddress)
+        case running(core: ServerCore, loops: [EventLoop], address: ListenAddress)
         case stopped
     }
 
@@ -51,7 +51,7 @@ public final class HookwireServer: Sendable {
     }
 
     /// The bound address while the server runs, otherwise nil.
-    public var address: ServerAddress? {
+    public var address: ListenAddress? {
         phase.withLock { phase in
             if case .running(_, _, let address) = phase { return address }
             return nil
@@ -73,14 +73,14 @@ public final class HookwireServer: Sendable {
     ///   resolve, `unavailable` when the address cannot be bound (in use, not local) or the
     ///   server already started, `internalError` when epoll or eventfd fail.
     @discardableResult
-    public func start() throws -> ServerAddress {
+    public func start() throws -> ListenAddress {
         try configuration.validate()
         return try phase.withLock { phase in
             guard case .idle = phase else {
                 throw HookwireError(.unavailable, "the server was already started")
             }
             let listeners = try bindListeners()
-            let address = ServerAddress(host: configuration.host, port: listeners.port)
+            let address = ListenAddress(host: configuration.host, port: listeners.port)
             let core = try ServerCore(configuration: configuration, handler: handler)
             var loops: [EventLoop] = []
             do {
@@ -113,7 +113,7 @@ public final class HookwireServer: Sendable {
                 for open in fds { close(open) }
                 if let reason {
                     throw HookwireError(
-                        .unavailable, "cannot listen on \(ServerAddress(host: configuration.host, port: Int(port))): \(reason)")
+                        .unavailable, "cannot listen on \(ListenAddress(host: configuration.host, port: Int(port))): \(reason)")
                 }
                 throw HookwireError.invalidArgument("listen host \(configuration.host) does not resolve to an address")
             }

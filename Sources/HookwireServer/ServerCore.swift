@@ -9,7 +9,7 @@ import Synchronization
 /// Thread safety: the stored properties are immutable or atomic; `watches` is a `Mutex`.
 final class ServerCore: Sendable {
     /// The protocol versions this server speaks, preferred first.
-    static let supportedVersions: [UInt32] = [1]
+    static let supportedVersions: [UInt32] = Wire.supportedVersions
 
     let configuration: ServerConfiguration
     let limits: ProtocolLimits

@@ -39,6 +39,22 @@ final class WorkerPool: @unchecked Sendable {
         return true
     }
 
+    /// Queues several jobs under one lock, waking as many threads, and empties `jobs`.
+    /// Returns false, without queueing, once the pool is stopping.
+    @discardableResult
+    func submit(contentsOf jobs: inout [@Sendable () -> Void]) -> Bool {
+        guard !jobs.isEmpty else { return true }
+        condition.lock()
+        defer {
+            condition.unlock()
+            jobs.removeAll(keepingCapacity: true)
+        }
+        guard !isStopping else { return false }
+        queue.append(contentsOf: jobs)
+        if jobs.count == 1 { condition.signal() } else { condition.broadcast() }
+        return true
+    }
+
     /// Lets the queued jobs finish, then stops the threads. Waits up to `timeout` seconds and
     /// returns whether every thread exited in time.
     @discardableResult
