@@ -54,9 +54,12 @@ let package = Package(
             name: "HookwireServer",
             dependencies: ["Hookwire", "HookwireProtocol", "CLinuxShim"]),
         .target(name: "HookwireClient", dependencies: ["HookwireProtocol", "HookwireCore", "CLinuxShim"]),
+        // The public C header as a Clang module, so that `@c @implementation` checks every
+        // exported Swift function against its declaration in include/hookwire.h.
+        .systemLibrary(name: "CHookwireHeader", path: "include"),
         .target(
             name: "HookwireCABI",
-            dependencies: ["Hookwire", "HookwireServer", "HookwireClient", "HookwireSigning"]),
+            dependencies: ["Hookwire", "HookwireServer", "HookwireClient", "HookwireSigning", "CHookwireHeader"]),
         .executableTarget(name: "hookwired", dependencies: ["Hookwire", "HookwireServer"]),
         .executableTarget(
             name: "hookwire",
