@@ -33,13 +33,14 @@ public struct MessageAuthenticationCode: Sendable, Equatable, CustomStringConver
         withUnsafeBytes { Array($0) }
     }
 
-    /// The standard base64 text (44 characters, padded), as sent in `webhook-signature` after
-    /// `v1,` and in `X-Hookwire-Signature`.
+    /// Encodes the value as standard base64 (44 characters, padded), as sent in
+    /// `webhook-signature` after `v1,` and in `X-Hookwire-Signature`.
     public func base64EncodedString() -> String {
         withUnsafeBytes { Base64.encodedString($0) }
     }
 
-    /// The lowercase hex text (64 characters), as sent in `X-Hub-Signature-256` after `sha256=`.
+    /// Encodes the value as lowercase hex (64 characters), as sent in `X-Hub-Signature-256`
+    /// after `sha256=`.
     public func hexEncodedString() -> String {
         withUnsafeBytes { Hex.encodedString($0) }
     }

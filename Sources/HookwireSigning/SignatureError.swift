@@ -1,7 +1,7 @@
 /// An error of signing or verifying a webhook payload: a code that callers branch on and a
 /// message that names the value at fault. Messages never contain a secret or a key.
 public struct SignatureError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// What went wrong. Codes are only ever appended, so switch statements need a default case.
+    /// The kind of failure. Codes are only ever appended, so switch statements need a default case.
     public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
         public let rawValue: Int32
         public init(rawValue: Int32) { self.rawValue = rawValue }
@@ -39,7 +39,7 @@ public struct SignatureError: Error, Sendable, Hashable, CustomStringConvertible
         }
     }
 
-    /// What went wrong.
+    /// The kind of failure.
     public var code: Code
     /// A sentence for people that names the value at fault.
     public var message: String

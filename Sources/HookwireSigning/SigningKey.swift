@@ -13,7 +13,8 @@ import Synchronization
 /// Signing never copies the body: the parts of the signed content are fed to OpenSSL one after
 /// the other from the caller's memory.
 public final class SigningKey: Sendable {
-    /// The most contexts kept for reuse between signatures; more are freed when returned.
+    /// The maximum number of contexts kept for reuse between signatures. Contexts returned to a
+    /// full pool are freed.
     public static let maximumIdleContexts = 8
 
     /// The keyed context that the pool duplicates. It is never used to sign.
@@ -35,10 +36,10 @@ public final class SigningKey: Sendable {
     ///
     /// - Throws: ``SignatureError/Code/cryptoFailure`` when OpenSSL cannot set up HMAC-SHA256.
     public init(keyBytes: [UInt8]) throws(SignatureError) {
-        let made = keyBytes.withUnsafeBytes { key in
+        let creation = keyBytes.withUnsafeBytes { key in
             Result { () throws(SignatureError) in try OpenSSLHMAC.makeContext(key: key) }
         }
-        self.template = try made.get()
+        self.template = try creation.get()
         var idle: [MACContext] = []
         idle.reserveCapacity(Self.maximumIdleContexts)
         self.idleContexts = Mutex(idle)
@@ -120,12 +121,12 @@ public final class SigningKey: Sendable {
     }
 
     private func returnContext(_ context: MACContext) {
-        let kept = idleContexts.withLock { contexts in
+        let pooled = idleContexts.withLock { contexts in
             guard contexts.count < Self.maximumIdleContexts else { return false }
             contexts.append(context)
             return true
         }
-        if !kept { OpenSSLHMAC.free(context) }
+        if !pooled { OpenSSLHMAC.free(context) }
     }
 }
 

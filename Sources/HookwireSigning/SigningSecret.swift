@@ -6,20 +6,20 @@ import COpenSSL
 /// of 24 to 64 random bytes, and the decoded bytes are the HMAC key. Any other secret is used as
 /// its UTF-8 bytes. Standard Webhooks verifiers (the `standardwebhooks` and `svix` libraries)
 /// always base64-decode the secret they are given, so receivers that use them need a `whsec_`
-/// secret; a plain-text secret only works with receivers that use its bytes as the key.
+/// secret. A plain-text secret only works with receivers that use its bytes as the key.
 public enum SigningSecret {
     /// The prefix that marks a base64 Standard Webhooks secret.
     public static let prefix = "whsec_"
-    /// The fewest bytes a `whsec_` secret may decode to.
+    /// The minimum number of bytes a `whsec_` secret may decode to.
     public static let minimumKeyByteCount = 24
-    /// The most bytes a `whsec_` secret may decode to.
+    /// The maximum number of bytes a `whsec_` secret may decode to.
     public static let maximumKeyByteCount = 64
 
     /// Returns the HMAC key bytes of `secret`.
     ///
     /// - Throws: ``SignatureError/Code/invalidSecret`` when the secret is empty, or when a
     ///   `whsec_` secret is not valid base64 or decodes to fewer than 24 or more than 64 bytes.
-    ///   The message says which rule failed and never contains the secret.
+    ///   The message names the rule that failed and never contains the secret.
     public static func keyBytes(of secret: String) throws(SignatureError) -> [UInt8] {
         guard !secret.isEmpty else {
             throw SignatureError(.invalidSecret, "the secret is empty")

@@ -90,16 +90,19 @@ public struct StandardWebhooksVerifier: Sendable {
     }
 
     private func checkTolerance(_ timestamp: Int64, now: Int64) throws(SignatureError) {
-        if timestamp < now - toleranceSeconds {
+        // A difference that overflows Int64 is beyond any tolerance, so it saturates.
+        let (difference, overflow) = now.subtractingReportingOverflow(timestamp)
+        let age = overflow ? (now > timestamp ? Int64.max : Int64.min) : difference
+        if age > toleranceSeconds {
             throw SignatureError(
                 .timestampTooOld,
-                "\(StandardWebhooks.timestampHeader) \(timestamp) is \(now - timestamp) seconds before the current time "
+                "\(StandardWebhooks.timestampHeader) \(timestamp) is \(Self.difference(now, timestamp)) seconds before the current time "
                     + "\(now), more than the tolerance of \(toleranceSeconds) seconds")
         }
-        if timestamp > now + toleranceSeconds {
+        if age < -toleranceSeconds {
             throw SignatureError(
                 .timestampTooNew,
-                "\(StandardWebhooks.timestampHeader) \(timestamp) is \(timestamp - now) seconds after the current time "
+                "\(StandardWebhooks.timestampHeader) \(timestamp) is \(Self.difference(timestamp, now)) seconds after the current time "
                     + "\(now), more than the tolerance of \(toleranceSeconds) seconds")
         }
     }
@@ -110,7 +113,10 @@ public struct StandardWebhooksVerifier: Sendable {
         var candidates: [Substring] = []
         var otherVersions: [Substring] = []
         for value in values {
-            for entry in value.split(separator: " ", omittingEmptySubsequences: true) {
+            for var entry in value.split(separator: " ", omittingEmptySubsequences: true) {
+                // HTTP stacks join repeated header fields with ", ", which leaves a comma after an
+                // entry. Base64 has no commas, so dropping it changes no real signature.
+                if entry.last == ",", entry.count > 1 { entry = entry.dropLast() }
                 guard let comma = entry.firstIndex(of: ",") else {
                     otherVersions.append(entry.prefix(8))
                     continue
@@ -148,6 +154,11 @@ public struct StandardWebhooksVerifier: Sendable {
                 "none of the \(candidates.count) v1 signature(s) in \(StandardWebhooks.signatureHeader) matches the "
                     + "body under any of the \(keys.count) key(s)")
         }
+    }
+
+    private static func difference(_ later: Int64, _ earlier: Int64) -> String {
+        let (difference, overflow) = later.subtractingReportingOverflow(earlier)
+        return overflow ? "more than \(Int64.max)" : String(difference)
     }
 
     /// Compares base64 text with a MAC's encoding in constant time, on the stack.

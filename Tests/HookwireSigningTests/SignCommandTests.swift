@@ -59,7 +59,10 @@ struct SignCommandTests {
         #expect(result.status == 0)
         let entries = result.standardOutput.dropLast().split(separator: " ")
         #expect(entries.count == 2)
-        #expect(entries.allSatisfy { $0.hasPrefix("v1,") && $0.count == 47 })
+        for entry in entries {
+            #expect(entry.hasPrefix("v1,"), "entry \(entry)")
+            #expect(entry.count == 47, "entry \(entry)")
+        }
     }
 
     @Test func signThenVerifyRoundTrip() throws {

@@ -54,6 +54,22 @@ import Testing
         #expect(rejection(replacing("webhook-signature", with: value)) == nil)
     }
 
+    @Test func acceptsCommaJoinedHeaderInstances() {
+        let value = "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=, \(SpecificationVector.signature)"
+        #expect(rejection(replacing("webhook-signature", with: value)) == nil)
+        let reversed = "\(SpecificationVector.signature), v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+        #expect(rejection(replacing("webhook-signature", with: reversed)) == nil)
+    }
+
+    @Test func saturatesHugeTolerance() throws {
+        let lenient = try StandardWebhooksVerifier(secret: SpecificationVector.secret, toleranceSeconds: .max)
+        #expect(rejection(SpecificationVector.headers, now: now + 1_000_000_000, verifier: lenient) == nil)
+        let error = rejection(SpecificationVector.headers, now: .min, verifier: lenient)
+        #expect(error?.code == .timestampTooNew)
+        #expect(error?.message.contains("is more than 9223372036854775807 seconds after") == true)
+        #expect(rejection(SpecificationVector.headers, now: .max, verifier: lenient) == nil)
+    }
+
     @Test func ignoresWhitespaceAroundValues() {
         let headers = SpecificationVector.headers.map { (name: $0.name, value: " \t\($0.value) ") }
         #expect(rejection(headers) == nil)
