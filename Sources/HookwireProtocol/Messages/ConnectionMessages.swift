@@ -209,8 +209,8 @@ extension Wire {
 
     /// The payload of GOAWAY.
     public struct GoAway: ProtobufMessage {
-        /// The stream id of the last REQUEST the server accepted, 0 when it accepted none.
-        /// Requests sent before it were accepted too; requests sent after it were not run.
+        /// The highest stream id of a REQUEST the server accepted, 0 when it accepted none.
+        /// Clients use increasing stream ids, so a request with a higher id was not run.
         public var lastStreamId: UInt32
         /// Why the connection closes.
         public var message: String
