@@ -13,7 +13,8 @@ struct CABIError: Error {
         self.message = message
     }
 
-    /// A broken call contract: NULL where a value is required, bad UTF-8, a released handle.
+    /// Creates the error for a broken call contract: NULL where a value is required, bad UTF-8,
+    /// a released handle.
     static func misuse(_ message: String) -> CABIError { CABIError(HW_ERROR_MISUSE, message) }
 }
 

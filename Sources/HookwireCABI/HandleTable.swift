@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Every exported function looks its handle up here before using it, so a released or foreign
 /// pointer is reported as `HW_ERROR_MISUSE` instead of being dereferenced. The table holds the
-/// strong reference that keeps a handle's object alive; a call that finds its object gets its
+/// strong reference that keeps a handle's object alive. A call that finds its object takes its
 /// own reference, so a concurrent release cannot free the object under a running call.
 /// `lock` guards `objects`.
 final class HandleTable: @unchecked Sendable {
@@ -13,7 +13,7 @@ final class HandleTable: @unchecked Sendable {
     private let lock = NSLock()
     private var objects: [UnsafeRawPointer: AnyObject] = [:]
 
-    /// Registers `object` and returns the address that the host sees as its handle.
+    /// Registers `object` and returns its address, which the host uses as the handle.
     func insert(_ object: AnyObject) -> UnsafeMutableRawPointer {
         let address = Unmanaged.passUnretained(object).toOpaque()
         lock.lock()

@@ -18,7 +18,7 @@ final class ServerObject: HandleKind {
     }
 }
 
-/// Splits a listen address `HOST:PORT` or `[IPV6]:PORT`; port 0 asks for a free port.
+/// Splits a listen address `HOST:PORT` or `[IPV6]:PORT`. Port 0 requests a free port.
 func listenAddress(_ text: String) throws -> (host: String, port: Int) {
     let invalid = CABIError(HW_ERROR_INVALID_ARGUMENT, "listen address \"\(text)\" is not HOST:PORT or [IPV6]:PORT with a port from 0 to 65535")
     guard let colon = text.lastIndex(of: ":") else { throw invalid }

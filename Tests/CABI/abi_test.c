@@ -1,5 +1,5 @@
 /*
- * Tests of libhookwire.so through its C interface only, as a C host sees it.
+ * Tests of libhookwire.so through its C interface only, as a C host uses it.
  *
  *   usage: abi_test WORK_DIRECTORY
  *
@@ -18,6 +18,12 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+/* Sleeps for the given number of milliseconds. */
+static void sleep_ms(long milliseconds) {
+    struct timespec delay = {milliseconds / 1000, (milliseconds % 1000) * 1000000L};
+    nanosleep(&delay, NULL);
+}
 
 static int failures = 0;
 static int checks = 0;
@@ -89,7 +95,7 @@ static hw_webhook *new_hook(const char *name, const char *event, const char *typ
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* A plugin that records what it receives and answers as its state says.                    */
+/* A plugin that records each delivery and returns the outcome stored in its state.         */
 /* ---------------------------------------------------------------------------------------- */
 
 typedef struct recorder {
@@ -152,7 +158,7 @@ static int recorder_calls(recorder *state) {
 static bool wait_for_calls(recorder *state, int count) {
     for (int i = 0; i < 1000; i++) {
         if (recorder_calls(state) >= count) return true;
-        usleep(10000);
+        sleep_ms(10);
     }
     return false;
 }
@@ -165,7 +171,8 @@ static void test_version_and_messages(void) {
     /* Every code up to the last has its own message; an unknown one gets the fallback. */
     for (int code = HW_OK; code <= HW_ERROR_SIGNATURE_INVALID; code++) {
         const char *message = hw_status_message((hw_status)code);
-        CHECK(message != NULL && strcmp(message, "unknown status") != 0);
+        CHECK(message != NULL);
+        CHECK(message == NULL || strcmp(message, "unknown status") != 0);
     }
     CHECK_STRING("ok", hw_status_message(HW_OK));
     CHECK_STRING("not found", hw_status_message(HW_ERROR_NOT_FOUND));
@@ -376,7 +383,8 @@ static void test_registry(void) {
     CHECK(id > 0);
     CHECK(hw_webhook_registered_ms(hook) > 1600000000000LL);
     CHECK(hw_webhook_registered_associate_id(hook) == 7);
-    CHECK(hw_webhook_secret(hook) != NULL && strncmp(hw_webhook_secret(hook), "whsec_", 6) == 0);
+    CHECK(hw_webhook_secret(hook) != NULL);
+    CHECK(hw_webhook_secret(hook) == NULL || strncmp(hw_webhook_secret(hook), "whsec_", 6) == 0);
 
     /* Ownership: another application may not change or delete it. */
     hw_caller other = HW_CALLER_INIT;
@@ -573,16 +581,18 @@ static void test_publish_and_plugins(void) {
     char *message = NULL;
     for (int i = 0; i < 500 && message == NULL; i++) {
         CHECK_STATUS(HW_OK, hw_engine_webhook_last_error(engine, hw_webhook_id(bad), &message));
-        if (message == NULL) usleep(10000);
+        if (message == NULL) sleep_ms(10);
     }
-    CHECK(message != NULL && strstr(message, "recorder refused attempt 0") != NULL);
+    CHECK(message != NULL);
+    CHECK(message == NULL || strstr(message, "recorder refused attempt 0") != NULL);
     hw_free(message);
     message = NULL;
     for (int i = 0; i < 500 && message == NULL; i++) {
         CHECK_STATUS(HW_OK, hw_engine_webhook_last_error(engine, hw_webhook_id(odd), &message));
-        if (message == NULL) usleep(10000);
+        if (message == NULL) sleep_ms(10);
     }
-    CHECK(message != NULL && strstr(message, "77") != NULL);
+    CHECK(message != NULL);
+    CHECK(message == NULL || strstr(message, "77") != NULL);
     hw_free(message);
     hw_webhook *read = NULL;
     hw_webhook_state state = HW_WEBHOOK_STATE_UNKNOWN;
@@ -590,7 +600,7 @@ static void test_publish_and_plugins(void) {
         CHECK_STATUS(HW_OK, hw_engine_get_webhook(engine, hw_webhook_id(gone), &read));
         state = hw_webhook_get_state(read);
         hw_webhook_destroy(read);
-        if (state != HW_WEBHOOK_STATE_TOO_MANY_ERRORS) usleep(10000);
+        if (state != HW_WEBHOOK_STATE_TOO_MANY_ERRORS) sleep_ms(10);
     }
     CHECK(state == HW_WEBHOOK_STATE_TOO_MANY_ERRORS);
 
@@ -599,7 +609,8 @@ static void test_publish_and_plugins(void) {
     char *test_message = NULL;
     CHECK_STATUS(HW_OK, hw_engine_test_webhook(engine, NULL, hw_webhook_id(good), &succeeded, &test_message));
     CHECK(succeeded);
-    CHECK(test_message != NULL && strstr(test_message, "stored") != NULL);
+    CHECK(test_message != NULL);
+    CHECK(test_message == NULL || strstr(test_message, "stored") != NULL);
     hw_free(test_message);
     CHECK(accepting.saw_test);
     CHECK_STATUS(HW_OK, hw_engine_test_webhook(engine, NULL, hw_webhook_id(bad), &succeeded, NULL));
@@ -776,7 +787,8 @@ static void test_signatures(void) {
     CHECK_STATUS(HW_ERROR_SIGNATURE_INVALID,
                  hw_verify(secret, headers, 3, (const uint8_t *)body, strlen(body), &options, &failure, &reason));
     CHECK(failure == HW_VERIFY_INVALID_TIMESTAMP);
-    CHECK(reason != NULL && strstr(reason, "soon") != NULL);
+    CHECK(reason != NULL);
+    CHECK(reason == NULL || strstr(reason, "soon") != NULL);
     hw_free(reason);
     headers[1].value = "1614265330";
     CHECK_STATUS(HW_ERROR_SIGNATURE_INVALID,
@@ -796,7 +808,8 @@ static void test_signatures(void) {
                  hw_verify("whsec_c2hvcnQ=", headers, 3, (const uint8_t *)body, strlen(body), NULL, NULL, NULL));
     char *empty_signature = NULL;
     CHECK_STATUS(HW_OK, hw_sign("plain secret", "id", 1, NULL, 0, &empty_signature));
-    CHECK(empty_signature != NULL && strncmp(empty_signature, "v1,", 3) == 0);
+    CHECK(empty_signature != NULL);
+    CHECK(empty_signature == NULL || strncmp(empty_signature, "v1,", 3) == 0);
     hw_free(empty_signature);
     CHECK_STATUS(HW_ERROR_MISUSE, hw_sign("plain secret", "id", 1, NULL, 5, &empty_signature));
     hw_free(signature);
@@ -878,7 +891,7 @@ static void test_server_and_client(void) {
     CHECK(result.matched_webhooks == 1);
     CHECK(wait_for_calls(&receiver, 1));
     pthread_mutex_lock(&receiver.lock);
-    CHECK(strstr(receiver.last_body, "\"via\":\"client\"") != NULL || strstr(receiver.last_body, "client") != NULL);
+    CHECK(strstr(receiver.last_body, "\"via\":\"client\"") != NULL);
     pthread_mutex_unlock(&receiver.lock);
 
     hw_event batch[2] = {HW_EVENT_INIT, HW_EVENT_INIT};
@@ -886,7 +899,8 @@ static void test_server_and_client(void) {
     batch[1].event = "order.shipped";
     hw_publish_result results[2] = {HW_PUBLISH_RESULT_INIT, HW_PUBLISH_RESULT_INIT};
     CHECK_STATUS(HW_OK, hw_client_publish_batch(client, batch, 2, results));
-    CHECK(results[0].matched_webhooks == 1 && results[1].matched_webhooks == 1);
+    CHECK(results[0].matched_webhooks == 1);
+    CHECK(results[1].matched_webhooks == 1);
 
     bool succeeded = false;
     CHECK_STATUS(HW_OK, hw_client_test_webhook(client, id, &succeeded, NULL));
@@ -953,7 +967,7 @@ static void test_server_tokens(void) {
     hw_engine_close(engine);
 }
 
-/* A server that accepts and never answers, for the client's timeout. */
+/* A server that accepts a connection and never responds, for the client's timeout. */
 static void *silent_server(void *raw) {
     int fd = *(int *)raw;
     int connection = accept(fd, NULL, NULL);
