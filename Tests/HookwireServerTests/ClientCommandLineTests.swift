@@ -1,0 +1,286 @@
+import Foundation
+import Hookwire
+import HookwireClient
+import Testing
+
+/// The `hookwire` command line end to end: the built `hookwire-cli` binary is spawned against a
+/// server on a real engine, and its exit status, standard output and standard error checked.
+@Suite(.serialized) struct ClientCommandLineTests {
+    /// The output of one run of the tool.
+    struct Run {
+        var status: Int32
+        var output: String
+        var error: String
+
+        /// Standard output parsed as JSON.
+        func json() throws -> JSONValue { try JSONValue(parsing: output) }
+    }
+
+    /// The webhook keys of `--json` output, in the order they are printed.
+    static let webhookKeys = [
+        "id", "name", "targetUrl", "events", "type", "state", "appToken", "headers", "properties", "description",
+        "registered", "updated",
+    ]
+
+    /// The built `hookwire-cli`, next to the test binary (or at `$HOOKWIRE_CLI`).
+    static func toolPath() throws -> String {
+        if let path = ProcessInfo.processInfo.environment["HOOKWIRE_CLI"] { return path }
+        let testBinary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        var directory = URL(fileURLWithPath: testBinary).deletingLastPathComponent()
+        while directory.path != "/" {
+            let candidate = directory.appendingPathComponent("hookwire-cli").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        throw HookwireError(
+            .notFound, "hookwire-cli not found near \(testBinary); build it with `swift build --product hookwire-cli`")
+    }
+
+    /// Runs the tool with `arguments` and an environment without `HOOKWIRE_*` variables, plus
+    /// `environment`. The run is killed after 30 seconds.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try toolPath())
+        process.arguments = arguments
+        var variables = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HOOKWIRE_") }
+        variables.merge(environment) { _, new in new }
+        process.environment = variables
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 30, execute: watchdog)
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        watchdog.cancel()
+        return Run(
+            status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
+            error: String(decoding: errorData, as: UTF8.self))
+    }
+
+    /// The keys of a JSON object, in the order the text lists them.
+    static func keyOrder(_ text: String) -> [String] {
+        var keys: [String] = []
+        var depth = 0
+        var index = text.startIndex
+        while index < text.endIndex {
+            let character = text[index]
+            if character == "{" || character == "[" { depth += 1 }
+            if character == "}" || character == "]" { depth -= 1 }
+            if character == "\"" {
+                var end = text.index(after: index)
+                while text[end] != "\"" { end = text.index(end, offsetBy: text[end] == "\\" ? 2 : 1) }
+                let string = String(text[text.index(after: index)..<end])
+                let next = text.index(after: end)
+                if depth == 1, next < text.endIndex, text[next] == ":" { keys.append(string) }
+                index = next
+                continue
+            }
+            index = text.index(after: index)
+        }
+        return keys
+    }
+
+    @Test func saveGetListDeleteWithJSON() throws {
+        let server = try EngineTestServer()
+        defer { server.stop(); server.removeFiles() }
+        let global = ["--server", server.address, "--json"]
+
+        let saved = try Self.run(
+            global + [
+                "save", "--name", "Orders", "--url", "https://example.invalid/orders", "--events",
+                "contact.created,contact.changed", "--header", "X-Team=sales", "--property", "priority=3",
+                "--property", "region=north", "--description", "order changes",
+            ])
+        #expect(saved.status == 0, "stderr: \(saved.error)")
+        #expect(Self.keyOrder(saved.output) == Self.webhookKeys + ["secret"])
+        guard case .object(let created) = try saved.json(), case .integer(let id)? = created["id"] else {
+            Issue.record("save printed no webhook object: \(saved.output)")
+            return
+        }
+        #expect(created["name"] == "Orders")
+        #expect(created["targetUrl"] == "https://example.invalid/orders")
+        #expect(created["events"] == .array(["contact.created", "contact.changed"]))
+        #expect(created["type"] == "webhook")
+        #expect(created["state"] == "Active")
+        #expect(created["appToken"] == .null)
+        #expect(created["headers"] == .object(["X-Team": "sales"]))
+        #expect(created["properties"] == .object(["priority": 3, "region": "north"]))
+        #expect(created["description"] == "order changes")
+        guard case .string(let secret)? = created["secret"] else {
+            Issue.record("save of a new hook printed no secret")
+            return
+        }
+        #expect(secret.hasPrefix("whsec_"))
+
+        let fetched = try Self.run(global + ["get", String(id)])
+        #expect(fetched.status == 0, "stderr: \(fetched.error)")
+        #expect(Self.keyOrder(fetched.output) == Self.webhookKeys)
+        #expect(!fetched.output.contains(secret))
+
+        let changed = try Self.run(global + ["save", "--id", String(id), "--state", "stopped"])
+        #expect(changed.status == 0, "stderr: \(changed.error)")
+        #expect(Self.keyOrder(changed.output) == Self.webhookKeys)
+        guard case .object(let updated) = try changed.json() else { throw HookwireError.invalidArgument(changed.output) }
+        #expect(updated["state"] == "Stopped")
+        #expect(updated["name"] == "Orders")
+
+        let listed = try Self.run(global + ["list", "--state", "Stopped"])
+        #expect(listed.status == 0, "stderr: \(listed.error)")
+        guard case .array(let hooks) = try listed.json() else { throw HookwireError.invalidArgument(listed.output) }
+        #expect(hooks.count == 1)
+        #expect(!listed.output.contains(secret))
+        let none = try Self.run(global + ["list", "--name", "Nobody"])
+        #expect(try none.json() == .array([]))
+
+        let deleted = try Self.run(global + ["delete", String(id)])
+        #expect(deleted.status == 0, "stderr: \(deleted.error)")
+        let missing = try Self.run(global + ["get", String(id)])
+        #expect(missing.status == 1)
+        #expect(missing.output.isEmpty)
+        #expect(missing.error.contains("webhook \(id) not found"))
+    }
+
+    @Test func usageErrorsExitWithTwo() throws {
+        let cases: [([String], String)] = [
+            (["get"], "missing ID"),
+            (["get", "abc"], "ID must be a positive integer, got \"abc\""),
+            (["frobnicate"], "unknown command \"frobnicate\""),
+            (["list", "--bogus"], "unknown option --bogus"),
+            (["save", "--state", "sleeping"], "got \"sleeping\""),
+            (["save", "--header", "novalue"], "needs KEY=VALUE, got \"novalue\""),
+            (["publish", "contact.created", "--data", "{bad"], "option --data needs JSON"),
+            (["redeliver", "--webhook", "3"], "options --webhook and --since go together"),
+            (["--server", "host:99999", "stats"], "invalid server address \"host:99999\""),
+            ([], "missing command"),
+        ]
+        for (arguments, message) in cases {
+            let server = arguments.contains("--server") ? [] : ["--server", "127.0.0.1:1"]
+            let run = try Self.run(server + arguments)
+            #expect(run.status == 2, "\(arguments): \(run.error)")
+            #expect(run.error.contains(message), "\(arguments): \(run.error)")
+            #expect(run.error.contains("usage: hookwire"), "\(arguments): \(run.error)")
+        }
+        let help = try Self.run(["save", "--help"])
+        #expect(help.status == 0)
+        #expect(help.output.contains("--app-token TOKEN"))
+    }
+
+    @Test func unreachableServerExitsWithOne() throws {
+        let run = try Self.run(["--server", "127.0.0.1:1", "stats"])
+        #expect(run.status == 1)
+        #expect(run.error.contains("cannot connect to 127.0.0.1:1"))
+    }
+
+    @Test func secretsOnlyFromNewHooksAndRotation() throws {
+        let server = try EngineTestServer()
+        defer { server.stop(); server.removeFiles() }
+        let environment = ["HOOKWIRE_SERVER": server.address]
+
+        let saved = try Self.run(
+            ["save", "--name", "Secretive", "--url", "https://example.invalid/s", "--events", "*", "--secret",
+             "whsec_dGVzdHNlY3JldHRlc3RzZWNyZXR0ZXN0c2VjcmV0"],
+            environment: environment)
+        #expect(saved.status == 0, "stderr: \(saved.error)")
+        #expect(saved.output.contains("whsec_dGVzdHNlY3JldHRlc3RzZWNyZXR0ZXN0c2VjcmV0"))
+        let id = try #require(
+            saved.output.split(separator: "\n").first { $0.hasPrefix("id:") }.flatMap {
+                Int64($0.dropFirst(3).trimmingCharacters(in: .whitespaces))
+            })
+
+        let rotated = try Self.run(["rotate-secret", String(id)], environment: environment)
+        #expect(rotated.status == 0, "stderr: \(rotated.error)")
+        let newSecret = try #require(
+            rotated.output.split(separator: " ").map(String.init).first { $0.hasPrefix("whsec_") }?
+                .trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(newSecret != "whsec_dGVzdHNlY3JldHRlc3RzZWNyZXR0ZXN0c2VjcmV0")
+
+        for arguments in [["get", String(id)], ["list"], ["--json", "get", String(id)], ["--json", "list"]] {
+            let run = try Self.run(arguments, environment: environment)
+            #expect(run.status == 0, "\(arguments): \(run.error)")
+            #expect(run.output.contains("Secretive"), "\(arguments)")
+            #expect(!run.output.contains("whsec_"), "\(arguments) printed a secret")
+        }
+        let changed = try Self.run(["save", "--id", String(id), "--name", "Renamed"], environment: environment)
+        #expect(changed.status == 0, "stderr: \(changed.error)")
+        #expect(!changed.output.contains("whsec_"))
+    }
+
+    @Test func publishFileInBatches() throws {
+        let server = try EngineTestServer()
+        defer { server.stop(); server.removeFiles() }
+        let global = ["--server", server.address, "--json"]
+        let saved = try Self.run(
+            global + ["save", "--name", "Held", "--url", "https://example.invalid/h", "--events", "contact.*",
+                      "--state", "Stopped"])
+        guard case .object(let hook) = try saved.json(), case .integer(let id)? = hook["id"] else {
+            throw HookwireError.invalidArgument("save failed: \(saved.error)")
+        }
+
+        let file = server.directory + "/events.jsonl"
+        var lines = [
+            #"{"event": "contact.created", "entity": "contact", "primaryKey": 4711, "changes": ["name"], "fieldValues": {"name": "Nordlys"}, "contextIdentifier": "Cust1"}"#,
+            "",
+            #"{"event": "person.created", "primaryKey": 1}"#,
+        ]
+        for key in 1...1200 {
+            lines.append(#"{"event": "contact.changed", "primaryKey": \#(key), "data": {"n": \#(key)}}"#)
+        }
+        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+
+        let published = try Self.run(global + ["publish", "--file", file])
+        #expect(published.status == 0, "stderr: \(published.error)")
+        #expect(try published.json() == .object(["events": 1202, "matchedWebhooks": 1201]))
+        #expect(published.error.isEmpty, "a progress line was printed without a terminal: \(published.error)")
+
+        let deliveries = try Self.run(global + ["deliveries", "--webhook", String(id), "--state", "held"])
+        #expect(deliveries.status == 0, "stderr: \(deliveries.error)")
+        guard case .array(let rows) = try deliveries.json() else { throw HookwireError.invalidArgument(deliveries.output) }
+        #expect(rows.count == 1201)
+
+        let human = try Self.run(["--server", server.address, "publish", "--file", file])
+        #expect(human.output == "published 1202 events to 1201 webhook(s) in total\n")
+
+        let badFile = server.directory + "/bad.jsonl"
+        try "{\"event\": \"contact.created\"}\n{\"primaryKey\": 3}\n".write(toFile: badFile, atomically: true, encoding: .utf8)
+        let rejected = try Self.run(global + ["publish", "--file", badFile])
+        #expect(rejected.status == 1)
+        #expect(rejected.error.contains("bad.jsonl line 2: missing \"event\""))
+        let stats = try Self.run(global + ["stats"])
+        guard case .object(let counters) = try stats.json() else { throw HookwireError.invalidArgument(stats.output) }
+        #expect(counters["eventsPublished"] == .integer(2404), "the bad file must publish nothing")
+    }
+
+    @Test func publishOneEventAndReadStats() throws {
+        let server = try EngineTestServer()
+        defer { server.stop(); server.removeFiles() }
+        let global = ["--server", server.address, "--json"]
+        _ = try Self.run(
+            global + ["save", "--name", "All", "--url", "https://example.invalid/a", "--events", "*", "--state",
+                      "Stopped"])
+
+        let published = try Self.run(
+            global + ["publish", "contact.created", "--primary-key", "5", "--changes", "name,email", "--data",
+                      #"{"source": "import"}"#])
+        #expect(published.status == 0, "stderr: \(published.error)")
+        guard case .object(let result) = try published.json() else { throw HookwireError.invalidArgument(published.output) }
+        #expect(result["matchedWebhooks"] == 1)
+
+        let stats = try Self.run(global + ["stats"])
+        #expect(stats.status == 0, "stderr: \(stats.error)")
+        guard case .object(let counters) = try stats.json() else { throw HookwireError.invalidArgument(stats.output) }
+        #expect(counters["eventsPublished"] == 1)
+        #expect(counters["webhooks"] == 1)
+        #expect(counters["deliveriesHeld"] == 1)
+
+        let table = try Self.run(["--server", server.address, "deliveries"])
+        #expect(table.status == 0)
+        #expect(table.output.hasPrefix("ID"))
+        #expect(table.output.contains("contact.created"))
+        #expect(table.output.contains("held"))
+    }
+}
