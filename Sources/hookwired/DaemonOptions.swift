@@ -3,7 +3,7 @@ import Hookwire
 import HookwireServer
 
 /// The settings `hookwired` runs with, built from its command-line arguments.
-struct DaemonOptions {
+struct DaemonOptions: Sendable {
     var engine = HookwireEngine.Configuration()
     var server = ServerConfiguration()
     var listen = "127.0.0.1:7600"
@@ -21,11 +21,11 @@ struct UsageError: Error, CustomStringConvertible {
 
 /// One command-line flag: its name, the name of its value (nil for a switch), its help text and
 /// how it changes the options.
-struct DaemonFlag {
+struct DaemonFlag: Sendable {
     var name: String
     var valueName: String?
     var help: String
-    var apply: (inout DaemonOptions, String) throws -> Void
+    var apply: @Sendable (inout DaemonOptions, String) throws -> Void
 }
 
 extension DaemonOptions {
