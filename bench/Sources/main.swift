@@ -5,6 +5,7 @@ import Foundation
 
 let benchmarks: [String: ([String]) throws -> Void] = [
     "sign": SignBenchmark.run,
+    "protocol": ProtocolBenchmark.run(arguments:),
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

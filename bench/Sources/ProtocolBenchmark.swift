@@ -1,0 +1,216 @@
+import CLinuxShim
+import Foundation
+import HookwireClient
+import HookwireCore
+import HookwireProtocol
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `hookwire-bench protocol`: calls per second and latency percentiles of get-by-id and
+/// publish over the binary protocol, printed beside `redis-benchmark -t get` with the same
+/// connection count and pipelining depth, measured in the same invocation.
+enum ProtocolBenchmark {
+    static let usage = """
+        usage: hookwire-bench protocol [-c CONNECTIONS] [-P DEPTH] [-n REQUESTS] [--publish-requests N]
+                                       [--server HOST:PORT] [--token TOKEN] [--hookwired PATH]
+                                       [--methods get,publish] [--no-redis]
+
+          -c CONNECTIONS        TCP connections, all driven by one thread as in redis-benchmark (default 50)
+          -P DEPTH              requests pipelined per connection before waiting (default 1)
+          -n REQUESTS           get-by-id calls, and redis GET requests (default 200000)
+          --publish-requests N  publish calls, each one durable event (default 20000)
+          --server HOST:PORT    a running hookwired to measure; by default the benchmark starts
+                                hookwired on a free loopback port with a database in a temporary
+                                directory, and stops it at the end
+          --token TOKEN         the token for --server, when it has a token file
+          --hookwired PATH      the hookwired binary to start (default: next to hookwire-bench)
+          --methods LIST        which calls to measure: get, publish or both (default get,publish)
+          --no-redis            skip redis-benchmark
+
+        The publish calls publish `bench.created`, which matches one stopped webhook, so each call
+        stores one event and one held delivery and no HTTP request is made.
+        """
+
+    struct Options {
+        var connections = 50
+        var pipeline = 1
+        var requests = 200_000
+        var publishRequests = 20_000
+        var server: String?
+        var token = ""
+        var hookwired: String?
+        var methods: Set<String> = ["get", "publish"]
+        var runsRedis = true
+    }
+
+    /// Runs the benchmark. A failure is printed to standard error with exit status 1.
+    static func run(arguments: [String]) {
+        do {
+            guard let options = try parse(arguments) else { return }
+            try measure(options)
+        } catch {
+            FileHandle.standardError.write(Data("hookwire-bench protocol: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    static func measure(_ options: Options) throws {
+
+        var daemon: ChildProcess?
+        defer { daemon?.stop() }
+        var scratch: String?
+        defer { scratch.map { try? FileManager.default.removeItem(atPath: $0) } }
+        let address: ServerAddress
+        if let server = options.server {
+            address = try ServerAddress(parsing: server)
+        } else {
+            let directory = try ChildProcess.temporaryDirectory(prefix: "hookwire-bench")
+            scratch = directory
+            let started = try startHookwired(path: options.hookwired, directory: directory)
+            daemon = started.process
+            address = started.address
+        }
+
+        let client = HookwireClient(
+            configuration: HookwireClient.Configuration(address: address, token: options.token.isEmpty ? nil : options.token))
+        defer { client.close() }
+        var target = Webhook(name: "bench", events: ["bench.*"], targetURL: "https://bench.invalid/hook")
+        target.state = .stopped
+        let hook = try client.performBlocking(.save(target))
+
+        print("protocol benchmark: \(options.connections) connections, pipeline depth \(options.pipeline), hookwired at \(address)")
+        print(row("", "calls/s", "p50 ms", "p99 ms", "p99.9 ms", "errors"))
+        var getResult: ProtocolLoadGenerator.Result?
+        if options.methods.contains("get") {
+            let generator = ProtocolLoadGenerator(
+                host: address.host, port: Int(address.port), token: options.token, connections: options.connections,
+                pipeline: options.pipeline, requests: options.requests, method: .getWebhook,
+                payload: Wire.GetWebhookRequest(id: hook.id).encoded())
+            let result = try generator.run()
+            print(resultRow("hookwire get-by-id", result))
+            getResult = result
+        }
+        if options.methods.contains("publish") {
+            var event = EventPublication(event: "bench.created", primaryKey: 4711, changes: ["name"])
+            event.fieldValues = ["name": "Nordlys Fiskeri AS", "country_id": 578]
+            let generator = ProtocolLoadGenerator(
+                host: address.host, port: Int(address.port), token: options.token, connections: options.connections,
+                pipeline: options.pipeline, requests: options.publishRequests, method: .publish,
+                payload: Wire.PublishRequest(event: Wire.Event(event)).encoded())
+            print(resultRow("hookwire publish", try generator.run()))
+        }
+
+        guard options.runsRedis else { return }
+        let redis = try RedisComparison.run(
+            connections: options.connections, pipeline: options.pipeline, requests: options.requests)
+        print(
+            row(
+                "redis-benchmark GET", String(format: "%.0f", redis.requestsPerSecond), String(format: "%.3f", redis.p50),
+                String(format: "%.3f", redis.p99), "n/a", "-"))
+        if let getResult {
+            let rateMet = getResult.callsPerSecond >= redis.requestsPerSecond
+            print(
+                "get-by-id rate \(rateMet ? "meets" : "misses") redis GET: "
+                    + String(format: "%.0f vs %.0f calls/s", getResult.callsPerSecond, redis.requestsPerSecond))
+            let p99Met = getResult.percentile(0.99) <= redis.p99
+            print(
+                "get-by-id p99 \(p99Met ? "meets" : "misses") redis GET: "
+                    + String(format: "%.3f vs %.3f ms", getResult.percentile(0.99), redis.p99)
+                    + (options.connections == 50 && options.pipeline == 1 ? "" : " (the p99 target is set at -c 50 -P 1)"))
+        }
+    }
+
+    /// Parses the flags; returns nil after printing the usage for `--help`.
+    static func parse(_ arguments: [String]) throws -> Options? {
+        var options = Options()
+        var index = 0
+        func value(_ flag: String) throws -> String {
+            guard index + 1 < arguments.count else { throw ProtocolBenchmarkError("\(flag) needs a value\n\(usage)") }
+            index += 1
+            return arguments[index]
+        }
+        func count(_ flag: String) throws -> Int {
+            let text = try value(flag)
+            guard let number = Int(text), number > 0 else {
+                throw ProtocolBenchmarkError("\(flag) needs a positive integer, got \"\(text)\"")
+            }
+            return number
+        }
+        while index < arguments.count {
+            switch arguments[index] {
+            case "-c", "--connections": options.connections = try count("-c")
+            case "-P", "--pipeline": options.pipeline = try count("-P")
+            case "-n", "--requests": options.requests = try count("-n")
+            case "--publish-requests": options.publishRequests = try count("--publish-requests")
+            case "--server": options.server = try value("--server")
+            case "--token": options.token = try value("--token")
+            case "--hookwired": options.hookwired = try value("--hookwired")
+            case "--methods":
+                options.methods = Set(try value("--methods").split(separator: ",").map(String.init))
+                guard !options.methods.isEmpty, options.methods.isSubset(of: ["get", "publish"]) else {
+                    throw ProtocolBenchmarkError("--methods takes get, publish or get,publish")
+                }
+            case "--no-redis": options.runsRedis = false
+            case "-h", "--help":
+                print(usage)
+                return nil
+            default:
+                throw ProtocolBenchmarkError("unknown flag \"\(arguments[index])\"\n\(usage)")
+            }
+            index += 1
+        }
+        guard options.pipeline <= 100 else {
+            throw ProtocolBenchmarkError("-P \(options.pipeline) is over the server's default limit of 100 streams per connection")
+        }
+        return options
+    }
+
+    /// Starts hookwired on a free loopback port with its database and log in `directory`.
+    static func startHookwired(path: String?, directory: String) throws -> (process: ChildProcess, address: ServerAddress) {
+        let binary = try path ?? siblingExecutable("hookwired")
+        let port = try freeLoopbackPort()
+        let process = try ChildProcess(
+            binary,
+            arguments: ["--db", directory + "/bench.db", "--listen", "127.0.0.1:\(port)"],
+            logFile: directory + "/hookwired.log", directory: directory)
+        try process.waitForPort(port, what: "hookwired (log: \(directory)/hookwired.log)")
+        return (process, ServerAddress(host: "127.0.0.1", port: UInt16(port)))
+    }
+
+    private static func row(_ columns: String...) -> String {
+        let widths = [22, 12, 10, 10, 10, 8]
+        return zip(columns, widths).map { column, width in
+            column.count >= width ? column + " " : column + String(repeating: " ", count: width - column.count)
+        }.joined()
+    }
+
+    private static func resultRow(_ label: String, _ result: ProtocolLoadGenerator.Result) -> String {
+        var text = row(
+            label, String(format: "%.0f", result.callsPerSecond), String(format: "%.3f", result.percentile(0.5)),
+            String(format: "%.3f", result.percentile(0.99)), String(format: "%.3f", result.percentile(0.999)),
+            String(result.errors))
+        if let firstError = result.firstError { text += "  first error: \(firstError)" }
+        return text
+    }
+}
+
+/// Finds an executable built next to this one, such as `hookwired`.
+func siblingExecutable(_ name: String) throws -> String {
+    let own = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+    let candidate = URL(fileURLWithPath: own).deletingLastPathComponent().appendingPathComponent(name).path
+    guard FileManager.default.isExecutableFile(atPath: candidate) else {
+        throw ProtocolBenchmarkError("\(name) not found at \(candidate); build it or pass its path")
+    }
+    return candidate
+}
+
+/// A loopback TCP port that was free a moment ago.
+func freeLoopbackPort() throws -> Int {
+    var port: Int32 = 0
+    let descriptor = hw_tcp_listen("127.0.0.1", 0, 0, 1, &port)
+    guard descriptor >= 0 else { throw ProtocolBenchmarkError("cannot find a free loopback port") }
+    close(descriptor)
+    return Int(port)
+}
