@@ -41,7 +41,7 @@ public struct RegistryConfiguration: Sendable {
 /// Ownership: a hook saved with an application token is changed or deleted only by a caller
 /// presenting the same token, or by `Caller.administrator`. Tokens are compared in constant time.
 public final class WebhookRegistry: Sendable {
-    /// The most hooks one `list` call returns.
+    /// The maximum number of hooks one `list` call returns.
     public static let maximumListLimit = 100_000
 
     /// The storage backend.

@@ -13,7 +13,7 @@ public enum WebhookStateRule {
     public struct Outcome: Sendable, Hashable {
         public var state: WebhookState
         public var usage: WebhookUsage
-        /// Why the state changed, or nil when it did not.
+        /// The reason for the state change, or nil when the state did not change.
         public var reason: String?
     }
 

@@ -2,10 +2,10 @@ import Foundation
 
 /// A storage backend for webhooks and their counters. SQLite is the built-in one.
 ///
-/// The registry applies validation, ownership and state rules. A store only stores, and it
-/// makes each call atomic: the closures passed to `update`, `delete` and `updateUsage` run
-/// inside the store's transaction, with the row locked against other writers, so a check made
-/// in them still holds when the write lands. Those closures must not call back into the store.
+/// The registry applies validation, ownership and state rules, and a store only stores. Each
+/// store call is atomic. The closures passed to `update`, `delete` and `updateUsage` run inside
+/// the store's transaction, with the row locked against other writers, so a check made in them
+/// still holds when the write lands. Those closures must not call back into the store.
 ///
 /// Implementations are thread-safe.
 public protocol WebhookStore: AnyObject, Sendable {

@@ -4,9 +4,9 @@ import Foundation
 /// message names the field and quotes the value, such as
 /// `invalid targetURL "ftp://x": must be an absolute http or https URL`.
 public enum WebhookValidation {
-    /// The longest name, event name, type, header name or application token, in bytes.
+    /// The maximum length of a name, event name, type, header name or application token, in bytes.
     public static let maximumNameLength = 255
-    /// The longest target URL, header value or description, in bytes.
+    /// The maximum length of a target URL, header value or description, in bytes.
     public static let maximumTextLength = 8192
 
     /// Checks every field of `webhook` that the registry stores as given.

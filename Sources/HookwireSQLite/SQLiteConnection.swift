@@ -26,7 +26,7 @@ public final class SQLiteConnection {
     }
 
     /// Runs `body` with the cached statement for `sql`, preparing it on first use, and resets
-    /// the statement afterwards so that it holds no read snapshot.
+    /// the statement afterwards so that it keeps no read snapshot open.
     /// - Throws: what `body` throws, or a `HookwireError` when the SQL does not compile.
     public func withStatement<T>(_ sql: String, _ body: (SQLiteStatement) throws -> T) throws -> T {
         let statement = try prepared(sql)

@@ -44,10 +44,10 @@ public final class SQLiteDatabase: @unchecked Sendable {
     /// Opens (creating when missing, unless read-only) and migrates the database at `path`.
     ///
     /// `:memory:` opens a private in-memory database that disappears when this object does.
-    /// - Throws: `corruptDatabase` when the file is not a SQLite database or is damaged,
-    ///   `unsupportedSchema` when a newer Hookwire wrote it, `readOnly` when the file cannot be
-    ///   written and `options.readOnly` is false, and `storage` for other failures (a missing
-    ///   directory, for example). Each message names the path.
+    /// - Throws: `corruptDatabase` when the file is not a SQLite database or is damaged.
+    ///   `unsupportedSchema` when a newer Hookwire wrote it. `readOnly` when the file cannot be
+    ///   written and `options.readOnly` is false. `storage` for other failures, such as a
+    ///   missing directory. Each message names the path.
     public init(path: String = SQLiteDatabase.defaultPath, options: Options = .init()) throws {
         self.path = path
         var flags = SQLITE_OPEN_NOMUTEX

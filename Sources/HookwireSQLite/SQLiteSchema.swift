@@ -4,7 +4,7 @@ import HookwireCore
 public struct SQLiteMigration: Sendable {
     /// The schema version the database has after this migration.
     public let version: Int
-    /// What the migration adds, for people.
+    /// A short description of the tables and indexes the migration adds.
     public let summary: String
     /// The statements, separated by semicolons. They run inside the migration transaction.
     public let sql: String
@@ -32,7 +32,7 @@ public enum SQLiteSchema {
             sql: SchemaV2Deliveries.sql),
     ]
 
-    /// The newest version this build knows.
+    /// The newest schema version this build can open.
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
     /// Brings the database to the newest version of `migrations`, running the missing ones

@@ -158,6 +158,6 @@ public final class SQLiteStatement {
     }
 }
 
-/// SQLite's `SQLITE_TRANSIENT`, which tells it to copy bound values. The C macro is a cast that
+/// SQLite's `SQLITE_TRANSIENT`, which makes SQLite copy bound values. The C macro is a cast that
 /// Swift does not import.
 let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

@@ -1,7 +1,7 @@
 /// Schema version 1: webhooks, the events each listens to, and their delivery counters.
 ///
 /// - `webhooks`: one row per hook. `id` is `INTEGER PRIMARY KEY AUTOINCREMENT`, so the id of a
-///   deleted hook is never reused. `state` holds `WebhookState` raw values (1 = Active).
+///   deleted hook is never reused. `state` contains `WebhookState` raw values (1 = Active).
 ///   `headers` is a JSON object of strings and `properties` a JSON object of any values, both
 ///   written by `JSONValue` with sorted keys. `secret` and `application_token` are NULL when
 ///   absent. `registered` and `updated` are milliseconds since 1970-01-01 UTC.
