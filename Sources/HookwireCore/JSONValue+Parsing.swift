@@ -4,7 +4,7 @@ extension JSONValue {
 
     /// Parses JSON text.
     ///
-    /// Numbers without a fraction or exponent that fit in `Int64` become `.integer`; every
+    /// Numbers without a fraction or exponent that fit in `Int64` become `.integer`, and every
     /// other number becomes `.double`. A repeated object key keeps its last value.
     /// - Throws: `HookwireError` with code `invalidArgument` that quotes the text near the
     ///   first error and gives its byte offset.
