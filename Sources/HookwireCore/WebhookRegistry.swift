@@ -30,6 +30,8 @@ public struct RegistryConfiguration: Sendable {
     /// The clock for registered, updated and last-error times.
     public var now: @Sendable () -> Date = { Date() }
 
+    /// Creates the default settings: a limit of 9 consecutive errors, only the `webhook` type,
+    /// no observer and the system clock.
     public init() {}
 }
 
@@ -49,6 +51,7 @@ public final class WebhookRegistry: Sendable {
     /// The settings given at creation.
     public let configuration: RegistryConfiguration
 
+    /// Creates a registry that keeps its hooks in `store`.
     public init(store: any WebhookStore, configuration: RegistryConfiguration = .init()) {
         self.store = store
         self.configuration = configuration

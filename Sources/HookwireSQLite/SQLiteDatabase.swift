@@ -27,6 +27,8 @@ public final class SQLiteDatabase: @unchecked Sendable {
         /// The migrations to run at open. Tests may pass a shorter list.
         public var migrations: [SQLiteMigration] = SQLiteSchema.migrations
 
+        /// Creates the default options: read-write, a 10-second busy timeout, `FULL` sync and
+        /// every migration.
         public init() {}
     }
 

@@ -9,6 +9,7 @@ public struct SQLiteMigration: Sendable {
     /// The statements, separated by semicolons. They run inside the migration transaction.
     public let sql: String
 
+    /// Creates a migration to `version` that runs `sql`.
     public init(version: Int, summary: String, sql: String) {
         self.version = version
         self.summary = summary
