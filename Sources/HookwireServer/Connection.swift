@@ -84,7 +84,7 @@ final class Connection {
         }
     }
 
-    /// Handles the end of the client's byte stream: running calls are still answered, then the
+    /// Handles the end of the client's byte stream: running calls still get their responses, then the
     /// connection closes.
     func peerClosedInput() {
         isInputClosed = true

@@ -1,5 +1,6 @@
 import HookwireCore
 import Foundation
+import HookwireProtocol
 
 /// Settings of a `HookwireServer`.
 public struct ServerConfiguration: Sendable {
@@ -16,12 +17,12 @@ public struct ServerConfiguration: Sendable {
     /// loopback address, as administrators.
     public var tokens: TokenTable?
     /// The largest frame accepted or sent, in bytes, header included. At most 16 MiB.
-    public var maxFrameSize: Int = 1 << 20
+    public var maxFrameSize: Int = ProtocolLimits.defaultMaxFrameSize
     /// The largest metadata section accepted in a frame, in bytes.
-    public var maxMetadataSize: Int = 16 << 10
+    public var maxMetadataSize: Int = ProtocolLimits.defaultMaxMetadataSize
     /// Calls one connection may have running at once. A call beyond it gets
     /// RESOURCE_EXHAUSTED without being run.
-    public var maxConcurrentStreams: Int = 100
+    public var maxConcurrentStreams: Int = ProtocolLimits.defaultMaxConcurrentStreams
     /// Open client connections across all event loops. Connections beyond it are closed as
     /// soon as they are accepted.
     public var maxConnections: Int = 10_000
@@ -38,9 +39,6 @@ public struct ServerConfiguration: Sendable {
     /// loop threads; it must not block for long. Nil logs nothing.
     public var log: (@Sendable (String) -> Void)?
 
-    /// The largest frame size the protocol allows, in bytes.
-    public static let frameSizeCeiling = 16 << 20
-
     public init() {}
 
     /// Checks the settings. Throws `HookwireError.invalidArgument` naming the first value out
@@ -52,13 +50,8 @@ public struct ServerConfiguration: Sendable {
         try require((0...65535).contains(port), "port \(port) is not between 0 and 65535")
         try require(eventLoopCount >= 1, "event loop count \(eventLoopCount) must be at least 1")
         try require(workerThreadCount >= 1, "worker thread count \(workerThreadCount) must be at least 1")
-        try require(
-            (1024...Self.frameSizeCeiling).contains(maxFrameSize),
-            "max frame size \(maxFrameSize) is not between 1024 and \(Self.frameSizeCeiling) bytes")
-        try require(
-            (0...maxFrameSize).contains(maxMetadataSize),
-            "max metadata size \(maxMetadataSize) is not between 0 and the max frame size \(maxFrameSize)")
-        try require(maxConcurrentStreams >= 1, "max concurrent streams \(maxConcurrentStreams) must be at least 1")
+        _ = try ProtocolLimits(
+            maxFrameSize: maxFrameSize, maxMetadataSize: maxMetadataSize, maxConcurrentStreams: maxConcurrentStreams)
         try require(maxConnections >= 1, "max connections \(maxConnections) must be at least 1")
         try require(
             maxBufferedBytesPerConnection >= maxFrameSize,

@@ -1,5 +1,6 @@
 import Foundation
 import Hookwire
+import HookwireCore
 import HookwireServer
 
 /// The settings `hookwired` runs with, built from its command-line arguments.
@@ -71,6 +72,11 @@ extension DaemonOptions {
         let (host, port) = try parseListenAddress(options.listen)
         options.server.host = host
         options.server.port = port
+        do {
+            try options.server.validate()
+        } catch let error as HookwireError {
+            throw UsageError(error.message)
+        }
         return options
     }
 
@@ -103,13 +109,6 @@ extension DaemonOptions {
     static func integer(_ value: String, flag: String, range: ClosedRange<Int>) throws -> Int {
         guard let number = Int(value), range.contains(number) else {
             throw UsageError("invalid value \"\(value)\" for \(flag): expected a whole number from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return number
-    }
-
-    static func seconds(_ value: String, flag: String) throws -> Double {
-        guard let number = Double(value), number.isFinite, number > 0 else {
-            throw UsageError("invalid value \"\(value)\" for \(flag): expected a positive number of seconds")
         }
         return number
     }
@@ -150,12 +149,12 @@ extension DaemonOptions {
             $0.server.maxBufferedBytesPerConnection = try integer($1, flag: "--max-buffered-bytes", range: 1024...(1 << 30))
         },
         DaemonFlag(
-            name: "--handshake-timeout", valueName: "SECONDS", help: "time a new connection has to send HELLO (default 10)"
-        ) { $0.server.handshakeTimeout = try seconds($1, flag: "--handshake-timeout") },
+            name: "--handshake-timeout", valueName: "DURATION", help: "time a new connection has to send HELLO (default 10s)"
+        ) { $0.server.handshakeTimeout = try duration($1, flag: "--handshake-timeout") },
         DaemonFlag(
-            name: "--idle-timeout", valueName: "SECONDS",
-            help: "time a connection without running calls may stay silent before it is closed (default 300)"
-        ) { $0.server.idleTimeout = try seconds($1, flag: "--idle-timeout") },
+            name: "--idle-timeout", valueName: "DURATION",
+            help: "time a connection without running calls may stay silent before it is closed (default 5m)"
+        ) { $0.server.idleTimeout = try duration($1, flag: "--idle-timeout") },
         DaemonFlag(
             name: "--event-loops", valueName: "COUNT", help: "epoll event loop threads (default: the number of processors, \(cores))"
         ) { $0.server.eventLoopCount = try integer($1, flag: "--event-loops", range: 1...256) },
@@ -164,9 +163,9 @@ extension DaemonOptions {
             help: "threads running engine calls (default: twice the number of processors, at least 4, here \(max(4, 2 * cores)))"
         ) { $0.server.workerThreadCount = try integer($1, flag: "--worker-threads", range: 1...1024) },
         DaemonFlag(
-            name: "--shutdown-grace", valueName: "SECONDS",
-            help: "time running calls and deliveries get to finish after SIGTERM or SIGINT (default 10)"
-        ) { $0.shutdownGracePeriod = try seconds($1, flag: "--shutdown-grace") },
+            name: "--shutdown-grace", valueName: "DURATION",
+            help: "time running calls and deliveries get to finish after SIGTERM or SIGINT (default 10s)"
+        ) { $0.shutdownGracePeriod = try duration($1, flag: "--shutdown-grace") },
     ] + engineFlags
 
     /// The text `--help` prints.
@@ -176,7 +175,8 @@ extension DaemonOptions {
 
             Serves the Hookwire binary protocol on TCP and delivers webhooks from a SQLite database.
             SIGTERM or SIGINT sends GOAWAY to clients and drains running work before exiting.
-            Logs go to standard error, one line per event.
+            Logs go to standard error, one line per event. A DURATION is a number with an optional
+            unit s (the default), m, h or d, such as 30s or 2h.
 
             Flags:
 

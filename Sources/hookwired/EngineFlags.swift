@@ -6,7 +6,7 @@ extension DaemonOptions {
     static let engineFlags: [DaemonFlag] = [
         DaemonFlag(
             name: "--allow-private-targets", valueName: nil,
-            help: "deliver to loopback, private and link-local addresses too (refused by default)"
+            help: "deliver to loopback, private and link-local addresses too (rejected by default)"
         ) { options, _ in options.engine.allowPrivateTargets = true },
         DaemonFlag(
             name: "--allow-range", valueName: "CIDR",

@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// A minimal HTTP receiver on 127.0.0.1 that answers every request with 200 and counts the
+/// A minimal HTTP receiver on 127.0.0.1 that responds 200 to every request and counts the
 /// requests, so that deliveries have a real target.
 final class LoopbackHTTPReceiver: Sendable {
     let port: Int
@@ -40,7 +40,7 @@ final class LoopbackHTTPReceiver: Sendable {
         }
     }
 
-    /// Reads the head and the body the Content-Length announces, then answers 200.
+    /// Reads the head and the body the Content-Length announces, then responds 200.
     private func answer(_ client: Int32) {
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16384)
