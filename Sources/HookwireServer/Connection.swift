@@ -157,6 +157,8 @@ final class Connection {
     private func dispatch(streamId: UInt32, method: Method, request: [UInt8], metadata: [UInt8]?, caller: Caller) {
         let loop = self.loop
         let key = self.key
+        let core = self.core
+        let peer = self.peer
         let handler = core.handler
         let encoder = self.encoder
         let queuedAt = loop.now()
@@ -167,6 +169,9 @@ final class Connection {
                 result = handler.handle(method, request: request[...], caller: caller)
             case .failure(let failure):
                 result = .failure(failure.status, failure.message, failure.code)
+            }
+            if case .failure(let status, let message, _) = result, status == .internal || status == .dataLoss {
+                core.log("connection \(peer): \(method) on stream \(streamId) failed with \(status): \(message)")
             }
             let bytes = ServerMessages.encodeResult(result, streamId: streamId, encoder: encoder)
             loop.post(.frames(key, streamId: streamId, bytes: bytes, endsStream: true))

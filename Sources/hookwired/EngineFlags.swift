@@ -100,11 +100,13 @@ extension DaemonOptions {
     }
 }
 
-/// Logs the engine's delivery retries and webhook state changes.
+/// Logs the engine's delivery attempts and the webhook state changes they cause.
 enum DaemonEvents {
     static func subscribe(engine: HookwireEngine, log: @escaping @Sendable (String) -> Void) {
+        let tracker = StateTracker(engine: engine, log: log)
         _ = engine.watch { outcome in
             log(describe(outcome))
+            tracker.check(webhookId: outcome.delivery.webhookId)
         }
     }
 
@@ -122,5 +124,33 @@ enum DaemonEvents {
             line += ", retry in \(Int(next.timeIntervalSinceNow.rounded())) s"
         }
         return line
+    }
+}
+
+/// Logs a hook's state change (such as Active to TooManyErrors) noticed after an attempt.
+///
+/// The watch handler runs on the delivery thread and must not call the engine, so the state is
+/// read on a serial queue. Thread safety: `states` is touched only on `queue`.
+final class StateTracker: @unchecked Sendable {
+    private let engine: HookwireEngine
+    private let log: @Sendable (String) -> Void
+    private let queue = DispatchQueue(label: "hookwired.state-tracker")
+    private var states: [Int64: WebhookState] = [:]
+
+    init(engine: HookwireEngine, log: @escaping @Sendable (String) -> Void) {
+        self.engine = engine
+        self.log = log
+    }
+
+    // NOTE: the engine exposes no state-change subscription, so changes are noticed only after
+    // a delivery attempt of the hook; a change made by a save call is not logged here.
+    func check(webhookId: Int64) {
+        queue.async { [self] in
+            guard let webhook = try? engine.registry.get(id: webhookId) else { return }
+            let previous = states.updateValue(webhook.state, forKey: webhookId)
+            if let previous, previous != webhook.state {
+                log("webhook \(webhookId) state changed from \(previous.name) to \(webhook.state.name)")
+            }
+        }
     }
 }
