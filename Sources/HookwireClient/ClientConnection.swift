@@ -11,8 +11,8 @@ import Synchronization
 /// One TCP connection to a server, multiplexing many calls by stream id.
 ///
 /// Callers write frames through `start(...)`: each appends its frame to a shared output buffer
-/// under `output`'s lock, and the first caller that finds nobody sending sends everything
-/// buffered, so concurrent calls leave in one `send`. One reader thread decodes the server's
+/// under `output`'s lock, and a caller that finds no other thread sending sends
+/// everything buffered, so concurrent calls leave in one `send`. One reader thread decodes the server's
 /// frames and completes calls by stream id; it also fails calls whose deadline passed.
 ///
 /// The socket is closed only in `deinit`, after the reader thread and every writer have let go
@@ -288,8 +288,8 @@ final class ClientConnection: Sendable {
 extension ClientConnection {
     // MARK: - Reading
 
-    /// The reader thread: receives, decodes and dispatches frames, and expires deadlines, until
-    /// the connection fails.
+    /// Receives, decodes and dispatches frames and expires deadlines until the connection fails.
+    /// It runs on the reader thread.
     private func readLoop() {
         var decoder = FrameDecoder()
         let sweepInterval: UInt64 = 5_000_000
@@ -361,7 +361,7 @@ extension ClientConnection {
             return (table.expire(now: now), overdue)
         }
         if handshakeOverdue {
-            fail(HookwireError(.timedOut, "the server at \(address) did not answer the handshake in time"))
+            fail(HookwireError(.timedOut, "the server at \(address) did not respond to the handshake in time"))
             return
         }
         for (streamId, handler) in expired {
@@ -404,12 +404,20 @@ extension ClientConnection {
         }
     }
 
+    /// Ends a call with its final event. One lock both removes the call and takes the waiters
+    /// for the slot it frees, because this runs once per response.
     private func complete(_ streamId: UInt32, with event: CallEvent) {
-        let handler = table.withLock { $0.finish(streamId) }
+        let (handler, waiters, isDone) = table.withLock { table in
+            let handler = table.finish(streamId)
+            return (handler, table.takeSlotWaiters(), table.failure != nil && table.calls.isEmpty)
+        }
         if let handler = handler ?? nil {
             handler(event)
         }
-        releaseSlots()
+        for waiter in waiters { waiter(nil) }
+        if isDone {
+            shutdown(socket, Int32(SHUT_RDWR))
+        }
     }
 
     /// Wakes callers waiting for a stream slot, if any, and shuts a retired connection down

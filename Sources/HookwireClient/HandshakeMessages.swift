@@ -11,7 +11,8 @@ enum ConnectionMessages {
         Wire.Hello(token: token ?? "", clientName: clientName).encode(into: &buffer)
     }
 
-    /// The limits the server announced, or why it rejected the handshake.
+    /// Decodes WELCOME into the limits the server announced, or the reason it rejected the
+    /// handshake.
     static func decodeWelcome(_ frame: Frame) -> Result<(maxFrameSize: Int, maxConcurrentStreams: Int), HookwireError> {
         let welcome: Wire.Welcome
         do {
@@ -33,7 +34,7 @@ enum ConnectionMessages {
         return .success((maxFrameSize, maxStreams))
     }
 
-    /// The error an ERROR frame reports, with the server's message.
+    /// Decodes the error an ERROR frame reports, with the server's message.
     static func decodeStatus(_ frame: Frame) -> HookwireError {
         guard let status = try? Wire.Status(decoding: frame.payload) else {
             return HookwireError(frame.status.hookwireCode, "the call failed with \(frame.status) and a malformed status message")
@@ -44,7 +45,7 @@ enum ConnectionMessages {
         return HookwireError(wire: status)
     }
 
-    /// The last stream id the server processes, the status and the reason of a GOAWAY.
+    /// Decodes the last stream id the server processes, the status and the reason of a GOAWAY.
     static func decodeGoAway(_ frame: Frame) -> (lastStreamId: UInt32, status: StatusCode, message: String) {
         let goAway = (try? Wire.GoAway(decoding: frame.payload)) ?? Wire.GoAway(lastStreamId: 0, message: "")
         return (goAway.lastStreamId, frame.status, goAway.message)

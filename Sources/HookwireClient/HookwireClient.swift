@@ -6,10 +6,10 @@ import Synchronization
 /// A client of a `hookwired` server.
 ///
 /// One TCP connection carries every call, so many calls may run at once from any number of
-/// tasks or threads; their responses may arrive in any order. The connection is opened on the
-/// first call. When it is lost, the calls in flight fail with `unavailable` and the next call
-/// opens a new connection; calls are never retried by the client, because a retried publish
-/// could deliver an event twice.
+/// tasks or threads, and their responses may arrive in any order. The connection is opened on
+/// the first call. When it is lost, the calls in flight fail with `unavailable` and the next call
+/// opens a new connection. The client never retries a call, because a retried publish could
+/// deliver an event twice.
 ///
 /// Every method has an async form. `performBlocking(_:timeout:)` runs any `HookwireCall` on
 /// the calling thread, for callers that are not async (a C host's threads).
@@ -69,7 +69,7 @@ public final class HookwireClient: Sendable {
         }
     }
 
-    /// The deadline for a call given its own timeout or the configured one.
+    /// Returns the deadline of a call from its own timeout or the configured one.
     private func deadline(for timeout: Duration?) -> UInt64 {
         monotonicNanoseconds() &+ (timeout ?? configuration.callTimeout).nanoseconds
     }

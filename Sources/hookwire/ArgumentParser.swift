@@ -87,16 +87,16 @@ struct ParsedArguments: Sendable {
         }
     }
 
-    /// The value of a single-valued option, or nil when it was not given.
+    /// Returns the value of a single-valued option, or nil when it was not given.
     func value(_ name: String) -> String? { values[name]?.last }
 
-    /// Every value of a repeatable option, in the order given.
+    /// Returns every value of a repeatable option, in the order given.
     func allValues(_ name: String) -> [String] { values[name] ?? [] }
 
     /// True when a switch or an option with a value was given.
     func has(_ name: String) -> Bool { flags.contains(name) || values[name] != nil }
 
-    /// The value of an option as an integer, or nil when it was not given.
+    /// Parses the value of an option as an integer. Returns nil when the option was not given.
     /// - Throws: `UsageError` when the value is not an integer.
     func integer(_ name: String) throws -> Int64? {
         guard let text = value(name) else { return nil }

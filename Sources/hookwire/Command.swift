@@ -25,8 +25,8 @@ struct Command: Sendable {
     }
 }
 
-/// What a running subcommand needs: the global options, a client made on first use and the
-/// output streams.
+/// The environment of a running subcommand: the global options, a client made on first use and
+/// the output streams.
 final class CommandContext: Sendable {
     let options: GlobalOptions
     /// The client, once made.
@@ -36,7 +36,7 @@ final class CommandContext: Sendable {
         self.options = options
     }
 
-    /// The client for `--server` and `--token`, created on first use.
+    /// Returns the client for `--server` and `--token`, creating it on first use.
     /// - Throws: `UsageError` when the server address is malformed.
     func client() throws -> HookwireClient {
         try connectedClient.withLock { connectedClient in

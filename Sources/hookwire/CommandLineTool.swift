@@ -107,8 +107,8 @@ enum CommandLineTool {
         }
     }
 
-    /// The index of the subcommand name: the first word that is neither a global option nor the
-    /// value of one.
+    /// Returns the index of the subcommand name: the first word that is neither a global option
+    /// nor the value of one.
     private static func commandPosition(in arguments: [String]) -> Int? {
         var index = 0
         while index < arguments.count {

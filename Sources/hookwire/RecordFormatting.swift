@@ -28,7 +28,7 @@ extension Webhook {
         return .object(members)
     }
 
-    /// The webhook's fields for people, one per line.
+    /// Renders the webhook's fields for people, one per line.
     func fieldList(includingSecret: Bool = false) -> String {
         var fields = FieldList()
         fields.append("id", String(id))
@@ -54,7 +54,7 @@ extension Webhook {
     }
 }
 
-/// A table of webhooks, one per row, without secrets.
+/// Renders a table of webhooks, one per row, without secrets.
 func webhookTable(_ webhooks: [Webhook]) -> String {
     var table = Table("ID", "NAME", "STATE", "EVENTS", "URL")
     for webhook in webhooks {
@@ -84,7 +84,7 @@ extension Delivery {
     }
 }
 
-/// A table of deliveries, one per row.
+/// Renders a table of deliveries, one per row.
 func deliveryTable(_ deliveries: [Delivery]) -> String {
     var table = Table("ID", "WEBHOOK", "EVENT", "STATE", "ATTEMPTS", "STATUS", "CREATED", "LAST ERROR")
     for delivery in deliveries {
@@ -113,7 +113,7 @@ extension DeliveryAttempt {
     }
 }
 
-/// A table of attempts, one per row.
+/// Renders a table of attempts, one per row.
 func attemptTable(_ attempts: [DeliveryAttempt]) -> String {
     var table = Table("NUMBER", "STARTED", "DURATION", "STATUS", "ERROR KIND", "ERROR")
     for attempt in attempts {

@@ -22,7 +22,8 @@ import Testing
         "registered", "updated",
     ]
 
-    /// The built `hookwire-cli`, next to the test binary (or at `$HOOKWIRE_CLI`).
+    /// Returns the path of the built `hookwire-cli`: `$HOOKWIRE_CLI`, or the binary next to the
+    /// test binary or in a directory above it.
     static func toolPath() throws -> String {
         if let path = ProcessInfo.processInfo.environment["HOOKWIRE_CLI"] { return path }
         let testBinary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
@@ -62,7 +63,7 @@ import Testing
             error: String(decoding: errorData, as: UTF8.self))
     }
 
-    /// The keys of a JSON object, in the order the text lists them.
+    /// Returns the top-level keys of a JSON object, in the order the text lists them.
     static func keyOrder(_ text: String) -> [String] {
         var keys: [String] = []
         var depth = 0
@@ -86,7 +87,7 @@ import Testing
     }
 
     @Test func saveGetListDeleteWithJSON() throws {
-        let server = try EngineTestServer()
+        let server = try ClientEngineServer()
         defer { server.stop(); server.removeFiles() }
         let global = ["--server", server.address, "--json"]
 
@@ -177,7 +178,7 @@ import Testing
     }
 
     @Test func secretsOnlyFromNewHooksAndRotation() throws {
-        let server = try EngineTestServer()
+        let server = try ClientEngineServer()
         defer { server.stop(); server.removeFiles() }
         let environment = ["HOOKWIRE_SERVER": server.address]
 
@@ -211,7 +212,7 @@ import Testing
     }
 
     @Test func publishFileInBatches() throws {
-        let server = try EngineTestServer()
+        let server = try ClientEngineServer()
         defer { server.stop(); server.removeFiles() }
         let global = ["--server", server.address, "--json"]
         let saved = try Self.run(
@@ -256,7 +257,7 @@ import Testing
     }
 
     @Test func publishOneEventAndReadStats() throws {
-        let server = try EngineTestServer()
+        let server = try ClientEngineServer()
         defer { server.stop(); server.removeFiles() }
         let global = ["--server", server.address, "--json"]
         _ = try Self.run(

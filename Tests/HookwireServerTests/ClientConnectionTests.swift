@@ -1,4 +1,6 @@
+import CLinuxShim
 import Foundation
+import Glibc
 import Hookwire
 import HookwireClient
 import HookwireProtocol
@@ -123,7 +125,7 @@ import Testing
     }
 
     @Test func nextCallReconnectsAfterServerRestart() async throws {
-        let first = try EngineTestServer()
+        let first = try ClientEngineServer()
         let client = try HookwireClient(server: first.address)
         defer { client.close() }
         let hook = try await client.save(Webhook(name: "Survivor", events: ["*"], targetURL: "https://example.invalid/"))
@@ -132,7 +134,7 @@ import Testing
         let lost = await #expect(throws: HookwireError.self) { try await client.get(id: hook.id) }
         #expect(lost?.code == .unavailable)
 
-        let second = try EngineTestServer(port: first.port, directory: first.directory)
+        let second = try ClientEngineServer(port: first.port, directory: first.directory)
         defer { second.stop(); second.removeFiles() }
         let fetched = try await client.get(id: hook.id)
         #expect(fetched.name == "Survivor")
@@ -140,10 +142,10 @@ import Testing
     }
 
     @Test func unreachableServerIsUnavailable() async throws {
-        let server = try EngineTestServer()
-        let port = server.port
-        server.stop()
-        server.removeFiles()
+        var port: Int32 = 0
+        let listener = hw_tcp_listen("127.0.0.1", 0, 0, 1, &port)
+        try #require(listener >= 0)
+        close(listener)
         let client = try HookwireClient(server: "127.0.0.1:\(port)")
         let error = await #expect(throws: HookwireError.self) { try await client.stats() }
         #expect(error?.code == .unavailable)

@@ -15,7 +15,7 @@ import Testing
     }
 
     @Test func saveGetListDelete() async throws {
-        let server = try EngineTestServer()
+        let server = try ClientEngineServer()
         defer { server.stop(); server.removeFiles() }
         let client = try HookwireClient(server: server.address)
         defer { client.close() }
@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func invalidWebhookNamesTheValue() async throws {
-        let server = try EngineTestServer()
+        let server = try ClientEngineServer()
         defer { server.stop(); server.removeFiles() }
         let client = try HookwireClient(server: server.address)
         defer { client.close() }
@@ -81,7 +81,7 @@ import Testing
     }
 
     @Test func publishDeliveriesAndStats() async throws {
-        let server = try EngineTestServer()
+        let server = try ClientEngineServer()
         defer { server.stop(); server.removeFiles() }
         let client = try HookwireClient(server: server.address)
         defer { client.close() }
@@ -122,7 +122,7 @@ import Testing
     }
 
     @Test func recordResultLastErrorAndUsage() async throws {
-        let server = try EngineTestServer()
+        let server = try ClientEngineServer()
         defer { server.stop(); server.removeFiles() }
         let client = try HookwireClient(server: server.address)
         defer { client.close() }
@@ -145,7 +145,7 @@ import Testing
     }
 
     @Test func rotateSecretReturnsNewSecret() async throws {
-        let server = try EngineTestServer()
+        let server = try ClientEngineServer()
         defer { server.stop(); server.removeFiles() }
         let client = try HookwireClient(server: server.address)
         defer { client.close() }
@@ -161,7 +161,7 @@ import Testing
     @Test func testAndWatchAgainstReceiver() async throws {
         let receiver = try LoopbackReceiver()
         defer { receiver.stop() }
-        let server = try EngineTestServer()
+        let server = try ClientEngineServer()
         defer { server.stop(); server.removeFiles() }
         let client = try HookwireClient(server: server.address)
         defer { client.close() }
@@ -173,8 +173,8 @@ import Testing
 
         let stream = client.watch(webhookId: hook.id)
         var iterator = stream.makeAsyncIterator()
-        // The watch call is registered once the server answers any later call on the same
-        // connection, because calls on one connection are read in order.
+        // The watch call is registered once the server has responded to a later call on the same
+        // connection, because the server reads the calls of one connection in order.
         _ = try await client.stats()
         let published = try await client.publish(EventPublication(event: "contact.created", primaryKey: 11))
         #expect(published.matchedWebhooks == 1)
@@ -186,7 +186,7 @@ import Testing
     }
 
     @Test func redeliverFailedDeliveries() async throws {
-        let server = try EngineTestServer()
+        let server = try ClientEngineServer()
         defer { server.stop(); server.removeFiles() }
         let client = try HookwireClient(server: server.address)
         defer { client.close() }
@@ -199,7 +199,7 @@ import Testing
     }
 
     @Test func blockingCallsFromThreads() throws {
-        let server = try EngineTestServer()
+        let server = try ClientEngineServer()
         defer { server.stop(); server.removeFiles() }
         let client = try HookwireClient(server: server.address)
         defer { client.close() }
@@ -221,16 +221,16 @@ import Testing
     }
 
     @Test func wrongTokenIsUnauthenticated() async throws {
-        let tokens = try TokenTable(tokens: [(token: "right-token", application: "crm")])
-        let server = try EngineTestServer(tokens: tokens)
+        let tokens = try TokenTable(tokens: [(token: "right-token-0123456789", application: "crm")])
+        let server = try ClientEngineServer(tokens: tokens)
         defer { server.stop(); server.removeFiles() }
 
-        let rejected = try HookwireClient(server: server.address, token: "wrong-token")
+        let rejected = try HookwireClient(server: server.address, token: "wrong-token-0123456789")
         defer { rejected.close() }
         let error = await #expect(throws: HookwireError.self) { try await rejected.stats() }
         #expect(error?.code == .unauthenticated)
 
-        let accepted = try HookwireClient(server: server.address, token: "right-token")
+        let accepted = try HookwireClient(server: server.address, token: "right-token-0123456789")
         defer { accepted.close() }
         try accepted.connect()
         let hook = try await accepted.save(Self.hook("Owned"))

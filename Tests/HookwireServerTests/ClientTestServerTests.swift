@@ -14,7 +14,7 @@ import Testing
 
 /// A `hookwired`-equivalent server on 127.0.0.1 with a free port (or a given one, to restart
 /// on the same address), backed by an engine on a SQLite file in a temporary directory.
-final class EngineTestServer {
+final class ClientEngineServer {
     let directory: String
     let engine: HookwireEngine
     let server: HookwireServer
@@ -60,7 +60,7 @@ final class EngineTestServer {
     }
 }
 
-/// An HTTP server on 127.0.0.1 that answers every request with `status` and an empty body, and
+/// An HTTP server on 127.0.0.1 that responds to every request with `status` and an empty body, and
 /// counts the requests. It serves one request per connection.
 final class LoopbackReceiver: Sendable {
     let port: Int
@@ -100,7 +100,7 @@ final class LoopbackReceiver: Sendable {
         }
     }
 
-    /// The offset of the body and its Content-Length once the headers are complete.
+    /// Returns the offset of the body and its Content-Length once the headers are complete.
     private static func bodyStart(_ bytes: [UInt8]) -> (offset: Int, length: Int)? {
         let text = String(decoding: bytes, as: UTF8.self)
         guard let end = text.range(of: "\r\n\r\n") else { return nil }
@@ -120,7 +120,7 @@ final class LoopbackReceiver: Sendable {
 }
 
 /// A request or response message of raw bytes, for the scripted test handler that reads its
-/// script from the request payload and answers with raw bytes.
+/// script from the request payload and responds with raw bytes.
 struct RawBytesMessage: ProtobufMessage {
     var bytes: [UInt8] = []
 

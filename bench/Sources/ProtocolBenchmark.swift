@@ -3,6 +3,7 @@ import Foundation
 import HookwireClient
 import HookwireCore
 import HookwireProtocol
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -28,6 +29,8 @@ enum ProtocolBenchmark {
           --hookwired PATH      the hookwired binary to start (default: next to hookwire-bench)
           --methods LIST        which calls to measure: get, publish or both (default get,publish)
           --no-redis            skip redis-benchmark
+          --client-api          also measure get-by-id through HookwireClient's async API, with
+                                C clients and P concurrent tasks per client
 
         The publish calls publish `bench.created`, which matches one stopped webhook, so each call
         stores one event and one held delivery and no HTTP request is made.
@@ -43,6 +46,7 @@ enum ProtocolBenchmark {
         var hookwired: String?
         var methods: Set<String> = ["get", "publish"]
         var runsRedis = true
+        var measuresClientAPI = false
     }
 
     /// Runs the benchmark. A failure is printed to standard error with exit status 1.
@@ -92,6 +96,15 @@ enum ProtocolBenchmark {
             print(resultRow("hookwire get-by-id", result))
             getResult = result
         }
+        if options.measuresClientAPI {
+            let result = try runAsync {
+                try await ClientAPILoad.run(
+                    address: address, token: options.token.isEmpty ? nil : options.token,
+                    connections: options.connections, concurrency: options.pipeline, requests: options.requests,
+                    call: .get(id: hook.id))
+            }
+            print(resultRow("HookwireClient get", result))
+        }
         if options.methods.contains("publish") {
             var event = EventPublication(event: "bench.created", primaryKey: 4711, changes: ["name"])
             event.fieldValues = ["name": "Nordlys Fiskeri AS", "country_id": 578]
@@ -122,7 +135,21 @@ enum ProtocolBenchmark {
         }
     }
 
-    /// Parses the flags; returns nil after printing the usage for `--help`.
+    /// Runs async work to its end from synchronous code, on a new task.
+    private static func runAsync<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+        let outcome = Mutex<Result<T, Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            let result: Result<T, Error>
+            do { result = .success(try await work()) } catch { result = .failure(error) }
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        done.wait()
+        return try outcome.withLock { $0! }.get()
+    }
+
+    /// Parses the flags. Returns nil after printing the usage for `--help`.
     static func parse(_ arguments: [String]) throws -> Options? {
         var options = Options()
         var index = 0
@@ -153,6 +180,7 @@ enum ProtocolBenchmark {
                     throw ProtocolBenchmarkError("--methods takes get, publish or get,publish")
                 }
             case "--no-redis": options.runsRedis = false
+            case "--client-api": options.measuresClientAPI = true
             case "-h", "--help":
                 print(usage)
                 return nil
@@ -206,7 +234,7 @@ func siblingExecutable(_ name: String) throws -> String {
     return candidate
 }
 
-/// A loopback TCP port that was free a moment ago.
+/// Returns a loopback TCP port that was free a moment ago.
 func freeLoopbackPort() throws -> Int {
     var port: Int32 = 0
     let descriptor = hw_tcp_listen("127.0.0.1", 0, 0, 1, &port)

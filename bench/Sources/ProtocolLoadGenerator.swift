@@ -6,9 +6,10 @@ import HookwireProtocol
     import Glibc
 #endif
 
-/// A closed-loop load generator for the binary protocol, built like `redis-benchmark`: one
-/// thread, C connections, and on each connection batches of P pipelined requests; a connection
-/// sends its next batch once every response of the last one arrived. Each request's latency is
+/// A closed-loop load generator for the binary protocol, built like `redis-benchmark`.
+///
+/// One thread drives C connections. Each connection writes a batch of P pipelined requests and
+/// writes the next batch once every response of the last one arrived. A request's latency is
 /// the time from writing its batch to reading its response.
 ///
 /// Requests are encoded once; each batch only rewrites the stream ids in place.
@@ -23,7 +24,7 @@ struct ProtocolLoadGenerator {
     /// The request message, encoded.
     var payload: [UInt8]
 
-    /// What a run measured.
+    /// The measurements of one run.
     struct Result {
         var completed: Int
         var errors: Int
@@ -34,7 +35,7 @@ struct ProtocolLoadGenerator {
 
         var callsPerSecond: Double { Double(completed) / seconds }
 
-        /// The latency at `fraction` (0.5 for the median) in milliseconds.
+        /// Returns the latency at `fraction` (0.5 for the median) in milliseconds.
         func percentile(_ fraction: Double) -> Double {
             guard !latencies.isEmpty else { return .nan }
             let index = min(latencies.count - 1, Int((Double(latencies.count) * fraction).rounded(.up)) - 1)
