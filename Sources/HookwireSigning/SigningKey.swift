@@ -88,15 +88,32 @@ public final class SigningKey: Sendable {
     }
 
     /// Computes the Standard Webhooks MAC from the id and timestamp text exactly as received.
+    ///
+    /// A prefix `{id}.{timestamp}.` of up to 256 bytes is assembled on the stack and fed in one
+    /// update, because each update passes through several OpenSSL layers. The body is never copied.
     func sign(
         id: UnsafeRawBufferPointer, timestamp: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer
     ) -> MessageAuthenticationCode {
-        compute { update in
-            withUnsafeBytes(of: UInt8(ascii: ".")) { fullStop in
-                update(id)
-                update(fullStop)
-                update(timestamp)
-                update(fullStop)
+        let prefixLength = id.count + timestamp.count + 2
+        guard prefixLength <= 256 else {
+            return compute { update in
+                withUnsafeBytes(of: UInt8(ascii: ".")) { fullStop in
+                    update(id)
+                    update(fullStop)
+                    update(timestamp)
+                    update(fullStop)
+                    update(body)
+                }
+            }
+        }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { buffer in
+            let prefix = UnsafeMutableRawBufferPointer(buffer)
+            prefix.copyMemory(from: id)
+            prefix[id.count] = UInt8(ascii: ".")
+            UnsafeMutableRawBufferPointer(rebasing: prefix[(id.count + 1)...]).copyMemory(from: timestamp)
+            prefix[prefixLength - 1] = UInt8(ascii: ".")
+            return compute { update in
+                update(UnsafeRawBufferPointer(rebasing: prefix[..<prefixLength]))
                 update(body)
             }
         }

@@ -38,6 +38,21 @@ import Testing
                 == "sha256=a79bb3e7a5da7549da33b23ae23bf6c43f4f2a8d68feb6a6ec947a2bbb0ca40b")
     }
 
+    @Test(arguments: [1, 200, 243, 244, 245, 300, 5000])
+    func standardMACIsHMACOfJoinedParts(idLength: Int) throws {
+        // 244 id bytes, a 10-digit timestamp and two full stops fill the 256-byte prefix buffer.
+        let key = try makeKey()
+        let id = String(repeating: "m", count: idLength)
+        let joined = Array("\(id).\(timestamp).".utf8) + binaryBody
+        #expect(key.sign(id: id, timestamp: timestamp, body: binaryBody) == key.sign(joined))
+    }
+
+    @Test func negativeTimestampIsSignedWithSign() throws {
+        let key = try makeKey()
+        let joined = Array("\(id).-42.".utf8) + binaryBody
+        #expect(key.sign(id: id, timestamp: -42, body: binaryBody) == key.sign(joined))
+    }
+
     @Test func contiguousAndNonContiguousBodiesAgree() throws {
         let key = try makeKey()
         let expected = key.sign(binaryBody)

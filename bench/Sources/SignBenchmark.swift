@@ -10,11 +10,13 @@ enum SignBenchmark {
 
         Measures one SigningKey signing the same body repeatedly on one thread:
           body      SigningKey.sign(body), the body-only MAC
-          standard  the full webhook-signature value: HMAC of {id}.{timestamp}.{body} and base64
+          v1 mac    SigningKey.sign(id:timestamp:body:), the HMAC of {id}.{timestamp}.{body}
+          standard  the full webhook-signature value: that HMAC written as a v1,<base64> string
           evp       the loop of `openssl speed -hmac`, called from Swift: EVP_MAC_init with the
                     stored key, EVP_MAC_update, EVP_MAC_final on one context
           openssl   `openssl speed -hmac sha256 -bytes N -seconds 1`, run as a separate process
-        Each figure is the best of R rounds, which filters out time lost to other processes.
+        Figures are CPU time of the measuring thread, as openssl speed counts user time, and each
+        is the best of R rounds.
         The ratio column is body / openssl. Build with -c release for meaningful figures.
 
           --seconds S        time per round of one measurement, default 0.5
@@ -67,17 +69,21 @@ enum SignBenchmark {
         let key = try SigningKey(secret: secret)
         let evp = try EVPLoop(key: SigningSecret.keyBytes(of: secret))
         print(
-            "hookwire-bench sign: one thread, best of \(rounds) rounds of \(seconds) s, "
+            "hookwire-bench sign: one thread, CPU time, best of \(rounds) rounds of \(seconds) s, "
                 + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
-        print(pad("size", 9) + pad("body ns", 12) + pad("standard ns", 13) + pad("evp ns", 12) + pad("openssl ns", 12) + "body/openssl")
+        print(pad("size", 9) + pad("body ns", 12) + pad("v1 mac ns", 12) + pad("standard ns", 13) + pad("evp ns", 12) + pad("openssl ns", 12) + "body/openssl")
         for size in sizes {
             let body = [UInt8](repeating: 0x61, count: size)
             var bodyBest = Double.infinity
+            var versionOneBest = Double.infinity
             var standardBest = Double.infinity
             var evpBest = Double.infinity
             var openSSLBest = Double.infinity
             for _ in 0..<rounds {
                 bodyBest = min(bodyBest, measure(seconds: seconds) { _ = key.sign(body) })
+                versionOneBest = min(versionOneBest, measure(seconds: seconds) {
+                    _ = key.sign(id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: body)
+                })
                 standardBest = min(standardBest, measure(seconds: seconds) {
                     _ = StandardWebhooks.signatureHeaderValue(
                         id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: body, key: key)
@@ -87,7 +93,8 @@ enum SignBenchmark {
                     openSSLBest = min(openSSLBest, figure)
                 }
             }
-            var line = pad(String(size), 9) + pad(format(bodyBest), 12) + pad(format(standardBest), 13) + pad(format(evpBest), 12)
+            var line = pad(String(size), 9) + pad(format(bodyBest), 12) + pad(format(versionOneBest), 12)
+                + pad(format(standardBest), 13) + pad(format(evpBest), 12)
             if openSSLBest.isFinite {
                 line += pad(format(openSSLBest), 12) + String(format: "%.2fx", bodyBest / openSSLBest)
             } else {
@@ -97,24 +104,29 @@ enum SignBenchmark {
         }
     }
 
-    /// Returns the mean nanoseconds per call of `operation`, run in batches for about `seconds`.
+    /// Returns the mean nanoseconds of this thread's CPU time per call of `operation`, run in
+    /// batches for about `seconds` of CPU time. `openssl speed` also counts CPU time (user time
+    /// unless given `-elapsed`), so the two figures stay comparable while other processes run.
     static func measure(seconds: Double, _ operation: () -> Void) -> Double {
         for _ in 0..<100 { operation() }  // warm the context pool and the caches
-        let clock = ContinuousClock()
-        let budget = Duration.milliseconds(Int64(seconds * 1000))
+        let budget = UInt64(seconds * 1e9)
         var calls = 0
         var batch = 16
-        let start = clock.now
-        var elapsed = Duration.zero
+        let start = threadCPUNanoseconds()
+        var elapsed: UInt64 = 0
         while elapsed < budget {
             for _ in 0..<batch { operation() }
             calls += batch
-            elapsed = start.duration(to: clock.now)
+            elapsed = threadCPUNanoseconds() - start
             if elapsed < budget / 10 { batch *= 2 }
         }
-        let components = elapsed.components
-        let nanoseconds = Double(components.seconds) * 1e9 + Double(components.attoseconds) / 1e9
-        return nanoseconds / Double(calls)
+        return Double(elapsed) / Double(calls)
+    }
+
+    static func threadCPUNanoseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 
     /// Runs `openssl speed -hmac sha256` for one second on one block size and returns nanoseconds per HMAC, or
