@@ -87,6 +87,35 @@ let sampleFrames: [Frame] = [
         #expect(Array(frame.payload) == [1, 2, 3, 4, 5, 6, 7, 8])
     }
 
+    @Test func decoderStorageStaysBounded() throws {
+        var wire: [UInt8] = []
+        for streamId in 1...2000 {
+            try FrameEncoder().append(
+                Frame(type: .response, streamId: UInt32(streamId), payload: ArraySlice(repeating: 7, count: streamId % 300)),
+                to: &wire)
+        }
+        var decoder = FrameDecoder()
+        var offset = 0
+        var frames = 0
+        while offset < wire.count {
+            let count = decoder.receive(maxCount: 1000) { space in
+                let count = min(space.count, wire.count - offset)
+                for index in 0..<count { space[index] = wire[offset + index] }
+                return count
+            }
+            offset += count
+            while let frame = try decoder.nextFrame() {
+                frames += 1
+                #expect(frame.streamId == UInt32(frames))
+                #expect(frame.payload.count == frames % 300)
+            }
+            // One partial frame (under 330 bytes) plus one read of 1000 bytes.
+            #expect(decoder.storageSize <= 1330)
+        }
+        #expect(frames == 2000)
+        #expect(decoder.bufferedByteCount == 0)
+    }
+
     @Test func encoderWritesPayloadInPlace() throws {
         var buffer: [UInt8] = []
         try FrameEncoder().append(.response, streamId: 2, to: &buffer, metadata: { $0.append(0x01) }) {

@@ -3,34 +3,49 @@
 /// Append bytes as they arrive (`receive(maxCount:_:)` lets `recv` write straight into the
 /// buffer), then call `nextFrame()` until it returns nil. Frames come out as slices of the
 /// buffer, without copying their payload. Header fields are checked as soon as their bytes are
-/// buffered, so an oversized length prefix is rejected before the buffer grows to hold it, and
-/// the buffer never holds more than one maximum-size frame plus one read.
+/// buffered, so an oversized length prefix is rejected before the buffer grows to hold it. When
+/// `nextFrame()` runs after every read, the buffer contains at most one maximum-size frame plus
+/// one read.
 ///
 /// After a `FrameError` the byte stream cannot be resynchronized: close the connection.
 public struct FrameDecoder: Sendable {
     /// The limits incoming frames are checked against.
     public var limits: ProtocolLimits
 
-    private var buffer: [UInt8] = []
+    /// Received bytes live in `storage[readIndex..<writeIndex]`. The bytes past `writeIndex`
+    /// are spare space that `receive` lends to `read`, so a read never zero-fills the buffer.
+    private var storage: [UInt8] = []
     private var readIndex = 0
+    private var writeIndex = 0
 
     public init(limits: ProtocolLimits = .default) {
         self.limits = limits
     }
 
     /// The number of bytes received but not yet returned as frames.
-    public var bufferedByteCount: Int { buffer.count - readIndex }
+    public var bufferedByteCount: Int { writeIndex - readIndex }
+
+    /// The size of the storage, received bytes and spare space together.
+    var storageSize: Int { storage.count }
 
     /// Appends received bytes.
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        compactIfUseful(adding: bytes.count)
-        buffer.append(contentsOf: bytes)
+        guard !bytes.isEmpty else { return }
+        reserveSpace(bytes.count)
+        let start = writeIndex
+        storage.withUnsafeMutableBytes { space in
+            UnsafeMutableRawBufferPointer(rebasing: space[start..<(start + bytes.count)]).copyMemory(from: bytes)
+        }
+        writeIndex += bytes.count
     }
 
     /// Appends received bytes.
     public mutating func append(_ bytes: some Collection<UInt8>) {
-        compactIfUseful(adding: bytes.count)
-        buffer.append(contentsOf: bytes)
+        let count = bytes.count
+        guard count > 0 else { return }
+        reserveSpace(count)
+        storage.replaceSubrange(writeIndex..<(writeIndex + count), with: bytes)
+        writeIndex += count
     }
 
     /// Lets `read` write up to `maxCount` bytes at the end of the buffer and keeps the number it
@@ -45,26 +60,29 @@ public struct FrameDecoder: Sendable {
         maxCount: Int, _ read: (UnsafeMutableRawBufferPointer) throws -> Int
     ) rethrows -> Int {
         precondition(maxCount >= 0, "negative receive size \(maxCount)")
-        compactIfUseful(adding: maxCount)
-        let start = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: maxCount))
-        let result = try buffer.withUnsafeMutableBytes { bytes in
-            try read(UnsafeMutableRawBufferPointer(rebasing: bytes[start..<(start + maxCount)]))
+        reserveSpace(maxCount)
+        let start = writeIndex
+        let result = try storage.withUnsafeMutableBytes { space in
+            try read(UnsafeMutableRawBufferPointer(rebasing: space[start..<(start + maxCount)]))
         }
-        let kept = min(max(result, 0), maxCount)
-        buffer.removeLast(maxCount - kept)
+        writeIndex += min(max(result, 0), maxCount)
         return result
     }
 
     /// Returns the next complete frame, or nil when more bytes are needed.
     ///
+    /// The frame's slices share the buffer's storage. Let them go before the next `append` or
+    /// `receive`, or that call copies the whole buffer to keep them intact.
+    ///
     /// - Throws: `FrameError` for bytes that are not a valid frame under `limits`.
     public mutating func nextFrame() throws(FrameError) -> Frame? {
-        guard let (frame, size) = try Frame.decode(buffer[readIndex...], limits: limits) else { return nil }
+        guard let (frame, size) = try Frame.decode(storage[readIndex..<writeIndex], limits: limits) else {
+            return nil
+        }
         readIndex += size
-        if readIndex == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
+        if readIndex == writeIndex {
             readIndex = 0
+            writeIndex = 0
         }
         return frame
     }
@@ -74,7 +92,7 @@ public struct FrameDecoder: Sendable {
     /// - Throws: `FrameError.truncated` when bytes of an incomplete frame are buffered.
     public func finish() throws(FrameError) {
         guard bufferedByteCount > 0 else { return }
-        let rest = buffer[readIndex...]
+        let rest = storage[readIndex..<writeIndex]
         var expected = FrameHeader.lengthPrefixSize
         if rest.count >= FrameHeader.lengthPrefixSize {
             expected += Int(readUInt32(rest, at: rest.startIndex))
@@ -82,23 +100,30 @@ public struct FrameDecoder: Sendable {
         throw .truncated(expected: expected, available: rest.count)
     }
 
-    /// Moves unread bytes to the front when the consumed prefix is worth reclaiming, so the
-    /// buffer does not grow without bound on a long-lived connection.
-    private mutating func compactIfUseful(adding count: Int) {
-        guard readIndex > 0, readIndex >= buffer.count - readIndex || buffer.count + count > buffer.capacity
-        else { return }
-        buffer.removeSubrange(0..<readIndex)
-        readIndex = 0
+    /// Makes room for `count` more bytes after `writeIndex`: first by moving the unread bytes to
+    /// the front, then by growing the storage. Only grown bytes are zero-filled.
+    private mutating func reserveSpace(_ count: Int) {
+        guard storage.count - writeIndex < count else { return }
+        if readIndex > 0 {
+            storage.removeSubrange(0..<readIndex)
+            writeIndex -= readIndex
+            readIndex = 0
+        }
+        let missing = writeIndex + count - storage.count
+        if missing > 0 {
+            storage.append(contentsOf: repeatElement(0, count: missing))
+        }
     }
 }
 
 extension Frame {
     /// Decodes the frame at the start of `bytes`.
     ///
-    /// Checks run in wire order as soon as their bytes are present: the magic and version (byte 4),
-    /// the length prefix against `limits` and the header size, then type, reserved byte, flags,
-    /// stream id and metadata length (bytes 5...15), then the payload length of PING, PONG and
-    /// CANCEL. When only the 4 prefix bytes are present, the length is checked alone.
+    /// Checks run in wire order as soon as their bytes are present. First come the magic and
+    /// version (byte 4), then the length prefix against `limits` and the header size. Next come
+    /// type, reserved byte, flags, stream id and metadata length (bytes 5...15), and last the
+    /// payload length of PING, PONG and CANCEL. With only the 4 prefix bytes, the length is
+    /// checked alone.
     ///
     /// - Returns: The frame, whose metadata and payload are slices of `bytes`, and the number of
     ///   bytes it took; or nil when `bytes` ends before the frame does.
@@ -158,7 +183,7 @@ extension Frame {
         return (frame, size)
     }
 
-    /// Decodes a buffer that holds exactly one frame.
+    /// Decodes a buffer that contains exactly one frame.
     ///
     /// - Throws: `FrameError.truncated` when the frame is incomplete, `trailingBytes` when bytes
     ///   follow it, or the error `decode(_:limits:)` finds.
