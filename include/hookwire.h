@@ -118,7 +118,9 @@ typedef enum hw_status {
     HW_ERROR_UNSUPPORTED_SCHEMA = 8,
     /* The database is read-only and a write was needed. */
     HW_ERROR_READ_ONLY = 9,
-    /* A delivery target could not be reached or answered with a failure. */
+    /* A delivery target could not be reached or responded with a failure. No function of
+       version 1.0 returns it: a test call reports a failing target as HW_OK with
+       *out_succeeded false. It keeps its number for later versions. */
     HW_ERROR_DELIVERY_FAILED = 10,
     /* The engine, server or connection is shutting down, closed or not reachable. */
     HW_ERROR_UNAVAILABLE = 11,

@@ -5,6 +5,15 @@
  *
  * Every check prints its expression when it fails; the program exits 1 if any check failed.
  * Deliveries are observed through plugins written here, so no test needs an HTTP receiver.
+ *
+ * Where each hw_status code is produced: MISUSE (null_arguments, webhook_object and others),
+ * INVALID_ARGUMENT (webhook_object, registry, publish_and_plugins), NOT_FOUND and
+ * PERMISSION_DENIED (registry), TOO_LARGE, STORAGE, CORRUPT_DATABASE, UNSUPPORTED_SCHEMA and
+ * READ_ONLY (engine_open_failures; READ_ONLY only when not run as root, because root may write a
+ * read-only file), FAILED_PRECONDITION (publish_and_plugins), UNAVAILABLE (server_and_client),
+ * UNAUTHENTICATED (server_tokens), TIMED_OUT (client_timeout), CANCELLED (client_cancel),
+ * SIGNATURE_INVALID (signatures). INTERNAL marks a bug and DELIVERY_FAILED is returned by no
+ * function of this version, so neither can be produced on purpose.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <hookwire.h>
@@ -16,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,6 +80,35 @@ static bool last_error_mentions(const char *fragment) {
 
 static void path_in_work(char *buffer, size_t size, const char *name) {
     snprintf(buffer, size, "%s/%s", work_directory, name);
+}
+
+/* Writes an empty SQLite database of one 4096-byte page whose user_version is the given
+   number, following the file format at https://www.sqlite.org/fileformat.html. */
+static bool write_empty_database(const char *path, uint32_t user_version) {
+    unsigned char page[4096] = {0};
+    memcpy(page, "SQLite format 3", 16);
+    page[16] = 0x10; /* page size 4096, big-endian */
+    page[17] = 0x00;
+    page[18] = 1; /* legacy journal write and read versions */
+    page[19] = 1;
+    page[21] = 64; /* maximum, minimum and leaf payload fractions */
+    page[22] = 32;
+    page[23] = 32;
+    page[27] = 1; /* file change counter */
+    page[31] = 1; /* database size in pages */
+    page[47] = 4; /* schema format number */
+    page[56 + 3] = 1; /* text encoding UTF-8 */
+    page[60] = (unsigned char)(user_version >> 24);
+    page[61] = (unsigned char)(user_version >> 16);
+    page[62] = (unsigned char)(user_version >> 8);
+    page[63] = (unsigned char)user_version;
+    page[95] = 1; /* version-valid-for, equal to the change counter */
+    page[100] = 0x0d; /* page 1: an empty table b-tree leaf */
+    page[105] = 0x10; /* cell content area starts at 4096 */
+    FILE *file = fopen(path, "wb");
+    if (file == NULL) return false;
+    bool written = fwrite(page, 1, sizeof page, file) == sizeof page;
+    return fclose(file) == 0 && written;
 }
 
 static hw_engine *open_engine(const char *name) {
@@ -319,6 +358,25 @@ static void test_engine_open_failures(void) {
     path_in_work(path, sizeof path, "missing-directory/hooks.db");
     CHECK_STATUS(HW_ERROR_STORAGE, hw_engine_open(path, NULL, &engine));
 
+    /* A database whose schema version (PRAGMA user_version) is newer than this library's. */
+    path_in_work(path, sizeof path, "newer.db");
+    CHECK(write_empty_database(path, 999));
+    CHECK_STATUS(HW_ERROR_UNSUPPORTED_SCHEMA, hw_engine_open(path, NULL, &engine));
+    CHECK(engine == NULL);
+    CHECK(last_error_mentions("999"));
+
+    /* A write-protected file; root may write it anyway, so the check needs another user. */
+    if (geteuid() != 0) {
+        path_in_work(path, sizeof path, "protected.db");
+        CHECK_STATUS(HW_OK, hw_engine_open(path, NULL, &engine));
+        hw_engine_close(engine);
+        engine = NULL;
+        CHECK(chmod(path, 0444) == 0);
+        CHECK_STATUS(HW_ERROR_READ_ONLY, hw_engine_open(path, NULL, &engine));
+    } else {
+        printf("engine_open_failures: READ_ONLY not checked, because root may write a read-only file\n");
+    }
+
     /* Options: a negative value, and a struct_size from no known version. */
     path_in_work(path, sizeof path, "options.db");
     hw_engine_options options = HW_ENGINE_OPTIONS_INIT;
@@ -538,6 +596,7 @@ static void test_publish_and_plugins(void) {
     CHECK_STATUS(HW_ERROR_FAILED_PRECONDITION,
                  hw_engine_register_plugin(engine, "webhook", recorder_deliver, &duplicate, recorder_free));
     CHECK_STATUS(HW_ERROR_MISUSE, hw_engine_register_plugin(engine, "nocallback", NULL, NULL, NULL));
+    CHECK_STATUS(HW_ERROR_INVALID_ARGUMENT, hw_engine_register_plugin(engine, "", recorder_deliver, &duplicate, NULL));
 
     hw_webhook *good = new_hook("good", "contact.*", "accepting", "queue://good");
     hw_webhook *bad = new_hook("bad", "contact.created", "refusing", "queue://bad");
@@ -998,6 +1057,56 @@ static void test_client_timeout(void) {
     close(fd);
 }
 
+/* A plugin that takes two seconds, so that a call waiting for it can be cancelled. */
+static hw_plugin_outcome slow_deliver(void *user_data, const hw_plugin_delivery *delivery, char *message,
+                                      size_t capacity) {
+    (void)user_data;
+    (void)delivery;
+    sleep_ms(2000);
+    snprintf(message, capacity, "slow");
+    return HW_PLUGIN_SUCCEEDED;
+}
+
+typedef struct pending_test {
+    hw_client *client;
+    int64_t id;
+    hw_status status;
+} pending_test;
+
+static void *run_pending_test(void *raw) {
+    pending_test *call = raw;
+    call->status = hw_client_test_webhook(call->client, call->id, NULL, NULL);
+    return NULL;
+}
+
+static void test_client_cancel(void) {
+    hw_engine *engine = open_engine("cancel.db");
+    CHECK_STATUS(HW_OK, hw_engine_register_plugin(engine, "slow", slow_deliver, NULL, NULL));
+    hw_webhook *hook = new_hook("slow", "slow.event", "slow", "slow://");
+    CHECK_STATUS(HW_OK, hw_engine_save_webhook(engine, NULL, hook));
+    hw_server_options options = HW_SERVER_OPTIONS_INIT;
+    options.listen = "127.0.0.1:0";
+    hw_server *server = NULL;
+    CHECK_STATUS(HW_OK, hw_server_start(engine, &options, &server));
+    char address[64];
+    snprintf(address, sizeof address, "127.0.0.1:%u", (unsigned)hw_server_port(server));
+    hw_client *client = NULL;
+    CHECK_STATUS(HW_OK, hw_client_connect(address, NULL, &client));
+
+    /* Another thread waits for the slow test call; closing the client cancels it. */
+    pending_test call = {client, hw_webhook_id(hook), HW_OK};
+    pthread_t thread;
+    CHECK(pthread_create(&thread, NULL, run_pending_test, &call) == 0);
+    sleep_ms(300);
+    hw_client_close(client);
+    pthread_join(thread, NULL);
+    CHECK_STATUS(HW_ERROR_CANCELLED, call.status);
+
+    hw_webhook_destroy(hook);
+    hw_server_stop(server);
+    hw_engine_close(engine);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s WORK_DIRECTORY\n", argv[0]);
@@ -1021,6 +1130,7 @@ int main(int argc, char **argv) {
         {"server_and_client", test_server_and_client},
         {"server_tokens", test_server_tokens},
         {"client_timeout", test_client_timeout},
+        {"client_cancel", test_client_cancel},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         if (only != NULL && strstr(only, tests[i].name) == NULL) continue;
