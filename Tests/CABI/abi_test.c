@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1132,6 +1133,10 @@ int main(int argc, char **argv) {
         {"client_timeout", test_client_timeout},
         {"client_cancel", test_client_cancel},
     };
+    /* The library must leave every signal's disposition as the host set it. */
+    struct sigaction dispositions[32];
+    for (int number = 1; number < 32; number++) sigaction(number, NULL, &dispositions[number]);
+
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         if (only != NULL && strstr(only, tests[i].name) == NULL) continue;
         int before = failures;
@@ -1139,6 +1144,17 @@ int main(int argc, char **argv) {
         printf("%-24s %s\n", tests[i].name, failures == before ? "ok" : "FAILED");
         fflush(stdout);
     }
+    int changed = 0;
+    for (int number = 1; number < 32; number++) {
+        struct sigaction now;
+        sigaction(number, NULL, &now);
+        if (now.sa_handler != dispositions[number].sa_handler) {
+            fprintf(stderr, "signal %d: the disposition changed while the tests ran\n", number);
+            changed++;
+        }
+    }
+    CHECK(changed == 0);
+    printf("%-24s %s\n", "signal_dispositions", changed == 0 ? "ok" : "FAILED");
     printf("abi_test: %d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }
