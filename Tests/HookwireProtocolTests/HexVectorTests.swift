@@ -106,6 +106,30 @@ enum Vectors {
         #expect(try frame.decodePayload(as: Wire.GoAway.self) == Wire.GoAway(lastStreamId: 7, message: "shutting down"))
     }
 
+    @Test func callFrameHelpersSetTypeAndFlags() throws {
+        var buffer: [UInt8] = []
+        try encoder.appendStreamItem(streamId: 9, Wire.GoAway(lastStreamId: 1, message: "x"), to: &buffer)
+        try encoder.appendStreamItem(streamId: 9, Wire.Empty(), isLast: true, to: &buffer)
+        try encoder.appendCancel(streamId: 9, to: &buffer)
+        try encoder.appendPong(42, to: &buffer)
+        var decoder = FrameDecoder()
+        decoder.append(buffer)
+        let item = try #require(try decoder.nextFrame())
+        #expect(item.type == .streamItem)
+        #expect(item.flags.isEmpty)
+        #expect(try item.decodePayload(as: Wire.GoAway.self).message == "x")
+        let last = try #require(try decoder.nextFrame())
+        #expect(last.flags == .endStream)
+        #expect(last.payload.isEmpty)
+        let cancel = try #require(try decoder.nextFrame())
+        #expect(cancel.type == .cancel)
+        #expect(cancel.streamId == 9)
+        let pong = try #require(try decoder.nextFrame())
+        #expect(pong.type == .pong)
+        #expect(pong.pingData == 42)
+        #expect(try decoder.nextFrame() == nil)
+    }
+
     @Test func pingCarriesEightBytes() throws {
         var buffer: [UInt8] = []
         try encoder.appendPing(0x0102_0304_0506_0708, to: &buffer)
