@@ -91,8 +91,10 @@ public struct StandardWebhooksVerifier: Sendable {
 
     private func checkTolerance(_ timestamp: Int64, now: Int64) throws(SignatureError) {
         // A difference that overflows Int64 is beyond any tolerance, so it saturates.
-        let (difference, overflow) = now.subtractingReportingOverflow(timestamp)
-        let age = overflow ? (now > timestamp ? Int64.max : Int64.min) : difference
+        var (age, overflow) = now.subtractingReportingOverflow(timestamp)
+        if overflow {
+            age = now > timestamp ? Int64.max : Int64.min
+        }
         if age > toleranceSeconds {
             throw SignatureError(
                 .timestampTooOld,
