@@ -473,15 +473,16 @@ typedef struct hw_engine_options {
  * hw_engine_open: opens (creating it if needed) the database at database_path and starts the
  * delivery workers. Pending deliveries left by an earlier run are resumed.
  *
- * database_path: a file path, or ":memory:" for a database that lives as long as the engine.
+ * database_path: the database file's path. ":memory:" is rejected with HW_ERROR_INVALID_ARGUMENT
+ * because the engine opens several connections, and each would see its own empty database.
  * options: settings, or NULL for the defaults. Copied; the host may free it after the call.
  * out_engine: receives the engine, released with hw_engine_close().
  * Threads: any thread. Several engines may be open at once on different databases.
  * Returns: HW_OK; HW_ERROR_MISUSE (NULL or non-UTF-8 path, NULL out_engine, struct_size too
- * small); HW_ERROR_INVALID_ARGUMENT (a negative option); HW_ERROR_STORAGE (cannot open or
- * write the file); HW_ERROR_CORRUPT_DATABASE (not a Hookwire database);
- * HW_ERROR_UNSUPPORTED_SCHEMA (written by a newer Hookwire); HW_ERROR_READ_ONLY. The message is
- * in hw_last_error_message().
+ * small); HW_ERROR_INVALID_ARGUMENT (":memory:", a negative option); HW_ERROR_STORAGE (cannot
+ * open or write the file); HW_ERROR_CORRUPT_DATABASE (not a Hookwire database);
+ * HW_ERROR_UNSUPPORTED_SCHEMA (written by a newer Hookwire); HW_ERROR_READ_ONLY (a
+ * write-protected file). The message is in hw_last_error_message().
  */
 hw_status hw_engine_open(const char *database_path, const hw_engine_options *options,
                          hw_engine **out_engine);
@@ -711,8 +712,9 @@ typedef struct hw_server_options {
     /* The address to listen on as "HOST:PORT"; NULL means "127.0.0.1:7600". Port 0 picks a free
        port; read it with hw_server_port(). */
     const char *listen;
-    /* A file of client tokens, one "token application" pair a line, or NULL: then only loopback
-       clients are accepted and none needs a token. */
+    /* A file of client tokens, or NULL: then only loopback clients are accepted and none needs
+       a token. Each line holds a token (at least 16 characters) and the application it names,
+       separated by white space; empty lines and lines starting with '#' are skipped. */
     const char *token_file;
 } hw_server_options;
 

@@ -355,6 +355,10 @@ static void test_engine_open_failures(void) {
     CHECK(engine == NULL);
     CHECK(last_error_mentions("garbage.db"));
 
+    /* An in-memory database, which the engine's several connections cannot share. */
+    CHECK_STATUS(HW_ERROR_INVALID_ARGUMENT, hw_engine_open(":memory:", NULL, &engine));
+    CHECK(last_error_mentions(":memory:"));
+
     /* A directory that does not exist. */
     path_in_work(path, sizeof path, "missing-directory/hooks.db");
     CHECK_STATUS(HW_ERROR_STORAGE, hw_engine_open(path, NULL, &engine));
