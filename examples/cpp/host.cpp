@@ -59,8 +59,8 @@ int main(int argc, char **argv) {
         std::printf("cpp-host: published %s to %lld hook(s)\n", result.event_id, static_cast<long long>(result.matched_webhooks));
         {
             std::unique_lock<std::mutex> guard(mailbox->lock);
-            bool arrived = mailbox->arrived.wait_for(guard, std::chrono::seconds(10), [&] { return !mailbox->bodies.empty(); });
-            if (!arrived) throw std::runtime_error("the plugin received nothing within 10 s");
+            bool arrived = mailbox->arrived.wait_for(guard, std::chrono::seconds(60), [&] { return !mailbox->bodies.empty(); });
+            if (!arrived) throw std::runtime_error("the plugin received nothing within 60 s");
             const std::string &body = mailbox->bodies.front();
             if (body.find(result.event_id) == std::string::npos || body.find("1001") == std::string::npos) {
                 throw std::runtime_error("the plugin received an unexpected body: " + body);
