@@ -25,19 +25,23 @@ public enum BodySignature {
         gitHubPrefix + key.sign(body).hexEncodedString()
     }
 
-    /// Checks a base64 body signature against `body` under each key, in constant time.
+    /// Checks base64 body signatures against `body` under each key, in constant time.
     ///
     /// - Parameters:
-    ///   - signature: The header value; spaces and tabs around it are ignored.
+    ///   - signature: The header value: one base64 signature, or several separated by spaces
+    ///     while a secret is rotated. Spaces and tabs around the value are ignored.
     ///   - body: The exact bytes received.
-    ///   - keys: The keys the sender may use; any match passes.
-    /// - Throws: ``SignatureError/Code/invalidHeader`` when the value is not base64 of 32 bytes,
-    ///   ``SignatureError/Code/noMatchingSignature`` when no key produces it.
+    ///   - keys: The keys the sender may use; any match of any signature passes.
+    /// - Throws: ``SignatureError/Code/invalidHeader`` when no entry is the base64 of 32 bytes,
+    ///   ``SignatureError/Code/noMatchingSignature`` when no key produces any of them.
     public static func verifyBase64(
         _ signature: String, body: some Collection<UInt8>, keys: [SigningKey]
     ) throws(SignatureError) {
         let text = trimmingWhitespace(Substring(signature))
-        guard let bytes = Base64.decode(text), let received = MessageAuthenticationCode(bytes: bytes) else {
+        let received = text.split(separator: " ").compactMap { entry in
+            Base64.decode(entry).flatMap { MessageAuthenticationCode(bytes: $0) }
+        }
+        guard !received.isEmpty else {
             throw SignatureError(
                 .invalidHeader,
                 "\(headerName) '\(printable(text))' is not the base64 of a 32-byte HMAC-SHA256")
@@ -62,15 +66,18 @@ public enum BodySignature {
                 .invalidHeader,
                 "\(gitHubHeaderName) '\(printable(text))' is not sha256= followed by 64 hex digits")
         }
-        try verify(received, header: gitHubHeaderName, body: body, keys: keys)
+        try verify([received], header: gitHubHeaderName, body: body, keys: keys)
     }
 
     private static func verify(
-        _ received: MessageAuthenticationCode, header: String, body: some Collection<UInt8>, keys: [SigningKey]
+        _ received: [MessageAuthenticationCode], header: String, body: some Collection<UInt8>, keys: [SigningKey]
     ) throws(SignatureError) {
         precondition(!keys.isEmpty, "verifying a signature needs at least one key")
         let matched = withContiguousBytes(of: body) { body in
-            keys.contains { $0.sign(body) == received }
+            keys.contains { key in
+                let expected = key.sign(body)
+                return received.contains { $0 == expected }
+            }
         }
         guard matched else {
             throw SignatureError(

@@ -70,6 +70,22 @@ import Testing
             "sha256=D31ECD1E21116348E4D63314D0E7FF62B8B868C1E61FC29C77E74D0DC1CF9ABD", body: body, keys: [key])
     }
 
+    @Test func acceptsBase64RotationList() throws {
+        let current = try makeKey(try SigningSecret.generate())
+        let previous = try makeKey()
+        let body = Array(emojiBody.utf8)
+        let value = BodySignature.base64Signature(of: body, key: current) + " "
+            + BodySignature.base64Signature(of: body, key: previous)
+        try BodySignature.verifyBase64(value, body: body, keys: [previous])
+        try BodySignature.verifyBase64(value, body: body, keys: [current])
+
+        let stranger = try makeKey(try SigningSecret.generate())
+        let error = signatureError { () throws(SignatureError) in
+            try BodySignature.verifyBase64(value, body: body, keys: [stranger])
+        }
+        #expect(error?.code == .noMatchingSignature)
+    }
+
     @Test func rejectsWrongBodySignature() throws {
         let key = try makeKey()
         let body = Array(emojiBody.utf8)
