@@ -10,8 +10,8 @@ import Synchronization
 /// duplicates the template context, so a pool grows to the number of threads that sign at the
 /// same moment, up to ``maximumIdleContexts`` kept between signatures.
 ///
-/// Signing never copies the body: the parts of the signed content are fed to OpenSSL one after
-/// the other from the caller's memory.
+/// Signing never copies a contiguous body: OpenSSL reads it from the caller's memory. Only the
+/// short `{id}.{timestamp}.` prefix of a Standard Webhooks signature is assembled on the stack.
 public final class SigningKey: Sendable {
     /// The maximum number of contexts kept for reuse between signatures. Contexts returned to a
     /// full pool are freed.

@@ -1,3 +1,4 @@
+import Foundation
 import HookwireSigning
 import Testing
 
@@ -60,6 +61,17 @@ import Testing
         #expect(key.sign(binaryBody.reversed().reversed()) == expected)
         #expect(binaryBody.withUnsafeBytes { key.sign($0) } == expected)
         #expect(key.sign(binaryBody.dropLast()) != expected)
+    }
+
+    @Test func dataAndUTF8ViewAreSignedInPlace() throws {
+        // The no-copy path needs contiguous storage; these are the body types callers use.
+        let data = Data(binaryBody)
+        #expect(data.withContiguousStorageIfAvailable { _ in true } == true)
+        #expect(emojiBody.utf8.withContiguousStorageIfAvailable { _ in true } == true)
+
+        let key = try makeKey()
+        #expect(key.sign(data) == key.sign(binaryBody))
+        #expect(key.sign(emojiBody.utf8) == key.sign(Array(emojiBody.utf8)))
     }
 
     @Test func verifiesBothBodyForms() throws {
