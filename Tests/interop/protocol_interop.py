@@ -27,6 +27,8 @@ SAVE_WEBHOOK, GET_WEBHOOK, LIST_WEBHOOKS, DELETE_WEBHOOK = 1, 2, 3, 4
 PUBLISH, PUBLISH_BATCH, STATS = 16, 17, 64
 STATUS_OK, STATUS_NOT_FOUND, STATUS_UNIMPLEMENTED, STATUS_UNAUTHENTICATED = 0, 5, 12, 16
 TIMEOUT_SECONDS = 10
+# The generated Status class, set once the classes exist, for describing ERROR frames.
+STATUS = None
 
 
 def generate_classes(proto_dir: str, out_dir: str):
@@ -37,7 +39,10 @@ def generate_classes(proto_dir: str, out_dir: str):
     if result != 0:
         raise SystemExit(f"protoc failed with status {result} on {proto_dir}/hookwire.proto")
     sys.path.insert(0, out_dir)
-    return importlib.import_module("hookwire_pb2")
+    module = importlib.import_module("hookwire_pb2")
+    global STATUS
+    STATUS = module.Status
+    return module
 
 
 def encode_frame(frame_type: int, stream_id: int, code: int, payload: bytes, metadata: bytes = b"", flags: int = 0) -> bytes:
@@ -125,6 +130,14 @@ def stop_server(process: subprocess.Popen):
             process.wait()
 
 
+def describe(reply: tuple) -> str:
+    """Names a final frame for a failure message, with the status text of an ERROR."""
+    frame_type, code, payload = reply
+    if frame_type == ERROR:
+        return f"ERROR status {code}: {STATUS.FromString(payload).message}"
+    return f"frame type {frame_type}, code {code}, {len(payload)} payload bytes"
+
+
 def read_responses(connection: Connection, count: int) -> dict:
     """Reads final frames until `count` streams have ended; returns them by stream id."""
     frames = {}
@@ -156,8 +169,9 @@ def run_calls(pb, connection: Connection):
     check(welcome.max_frame_size >= 1024, f"max_frame_size {welcome.max_frame_size}")
     check(welcome.max_concurrent_streams >= 1, f"max_concurrent_streams {welcome.max_concurrent_streams}")
 
-    frame_type, code, payload = read_responses(connection, 1)[1]
-    check(frame_type == RESPONSE, f"SaveWebhook ended with frame {frame_type} status {code}: {payload!r}")
+    reply = read_responses(connection, 1)[1]
+    frame_type, code, payload = reply
+    check(frame_type == RESPONSE, f"SaveWebhook ended with {describe(reply)}")
     saved = pb.Webhook.FromString(payload)
     check(saved.id > 0, f"saved webhook id {saved.id}, expected a new id")
     check(saved.HasField("secret") and saved.secret.startswith("whsec_"), "a new hook's reply must carry its whsec_ secret")
@@ -191,7 +205,7 @@ def run_calls(pb, connection: Connection):
     check(pong == b"\x01\x02\x03\x04\x05\x06\x07\x08", f"PONG carried {pong!r}, expected the PING's bytes")
 
     frame_type, code, payload = replies[3]
-    check(frame_type == RESPONSE, f"GetWebhook ended with status {code}")
+    check(frame_type == RESPONSE, f"GetWebhook ended with {describe(replies[3])}")
     fetched = pb.Webhook.FromString(payload)
     check(fetched.id == saved.id and fetched.name == "interop", f"GetWebhook returned {fetched}")
     check(fetched.target_url == target, f"target_url {fetched.target_url!r}")
@@ -201,19 +215,19 @@ def run_calls(pb, connection: Connection):
     check(not fetched.HasField("secret"), "GetWebhook must not reveal the secret")
 
     frame_type, code, payload = replies[5]
-    check(frame_type == RESPONSE, f"ListWebhooks ended with status {code}")
+    check(frame_type == RESPONSE, f"ListWebhooks ended with {describe(replies[5])}")
     listed = pb.ListWebhooksResponse.FromString(payload)
     check([hook.id for hook in listed.webhooks] == [saved.id], f"ListWebhooks ids {[h.id for h in listed.webhooks]}")
     check(not any(hook.HasField("secret") for hook in listed.webhooks), "ListWebhooks must not reveal secrets")
 
     frame_type, code, payload = replies[7]
-    check(frame_type == RESPONSE, f"Publish ended with status {code}: {payload!r}")
+    check(frame_type == RESPONSE, f"Publish ended with {describe(replies[7])}")
     published = pb.PublishResult.FromString(payload)
     check(published.matched == 1, f"Publish matched {published.matched}, expected 1")
     check(len(published.event_id) == 36, f"event id {published.event_id!r} is not a UUID")
 
     frame_type, code, payload = replies[9]
-    check(frame_type == RESPONSE, f"PublishBatch ended with status {code}")
+    check(frame_type == RESPONSE, f"PublishBatch ended with {describe(replies[9])}")
     results = pb.PublishBatchResponse.FromString(payload).results
     check([result.matched for result in results] == [1, 0], f"PublishBatch matched {[r.matched for r in results]}")
 
@@ -228,8 +242,8 @@ def run_calls(pb, connection: Connection):
     connection.send(encode_frame(REQUEST, 15, DELETE_WEBHOOK, pb.DeleteWebhookRequest(id=saved.id).SerializeToString())
                     + encode_frame(REQUEST, 17, STATS, pb.StatsRequest().SerializeToString()))
     replies = read_responses(connection, 2)
-    check(replies[15][0] == RESPONSE and replies[15][2] == b"", f"DeleteWebhook ended with {replies[15][:2]}")
-    check(replies[17][0] == RESPONSE, f"Stats ended with status {replies[17][1]}")
+    check(replies[15][0] == RESPONSE and replies[15][2] == b"", f"DeleteWebhook ended with {describe(replies[15])}")
+    check(replies[17][0] == RESPONSE, f"Stats ended with {describe(replies[17])}")
     stats = pb.Stats.FromString(replies[17][2])
     check(stats.events_published >= 3, f"Stats events_published {stats.events_published}, expected at least 3")
     print(f"protocol interop: calls passed (webhook {saved.id}, event {published.event_id})")
