@@ -39,6 +39,9 @@ final class Connection {
     let handshakeDeadline: UInt64
     var lastActivity: UInt64
     private var watches: [UInt32: any WatchSubscription] = [:]
+    /// The number of each running watch call by stream id; numbers start at 1 and never repeat.
+    private var watchNumbers: [UInt32: UInt64] = [:]
+    private var nextWatchNumber: UInt64 = 1
 
     init(loop: EventLoop, fd: Int32, serial: UInt64, now: UInt64) {
         self.loop = loop
@@ -134,6 +137,7 @@ final class Connection {
             guard let frame, let caller = machine.caller else { return }
             startWatch(streamId: streamId, request: Array(frame.payload), caller: caller)
         case .stopWatch(let streamId):
+            watchNumbers[streamId] = nil
             watches.removeValue(forKey: streamId).map { subscription in
                 subscription.cancel()
                 core.untrack(subscription)
@@ -174,7 +178,7 @@ final class Connection {
                 core.log("connection \(peer): \(method) on stream \(streamId) failed with \(status): \(message)")
             }
             let bytes = ServerMessages.encodeResult(result, streamId: streamId, encoder: encoder)
-            loop.post(.frames(key, streamId: streamId, bytes: bytes, endsStream: true))
+            loop.post(.frames(key, streamId: streamId, bytes: bytes, endsStream: true, watch: 0))
         }
     }
 
@@ -183,28 +187,31 @@ final class Connection {
         let key = self.key
         let core = self.core
         let encoder = self.encoder
+        let watch = nextWatchNumber
+        nextWatchNumber += 1
+        watchNumbers[streamId] = watch
         // Subscribing may touch storage, so it runs on a worker too.
         loop.pendingJobs.append {
             let result = core.handler.watch(request: request[...], caller: caller) { item in
                 // NOTE: an item over the client's frame size is dropped from the stream.
                 guard let bytes = ServerMessages.encodeStreamItem(item, streamId: streamId, encoder: encoder) else { return }
-                loop.post(.frames(key, streamId: streamId, bytes: bytes, endsStream: false))
+                loop.post(.frames(key, streamId: streamId, bytes: bytes, endsStream: false, watch: watch))
             }
             switch result {
             case .success(let subscription):
                 core.track(subscription)
-                loop.post(.watchStarted(key, streamId: streamId, subscription: subscription))
+                loop.post(.watchStarted(key, streamId: streamId, watch: watch, subscription: subscription))
             case .failure(let failure):
                 let bytes = ServerMessages.encodeResult(
                     .failure(failure.status, failure.message, failure.code), streamId: streamId, encoder: encoder)
-                loop.post(.frames(key, streamId: streamId, bytes: bytes, endsStream: true))
+                loop.post(.frames(key, streamId: streamId, bytes: bytes, endsStream: true, watch: watch))
             }
         }
     }
 
     /// Keeps a watch subscription once it started, or cancels it when the stream ended first.
-    func watchStarted(streamId: UInt32, subscription: any WatchSubscription) {
-        guard machine.isStreamOpen(streamId), !isClosed else {
+    func watchStarted(streamId: UInt32, watch: UInt64, subscription: any WatchSubscription) {
+        guard watchNumbers[streamId] == watch, machine.isStreamOpen(streamId), !isClosed else {
             subscription.cancel()
             core.untrack(subscription)
             return
@@ -213,9 +220,11 @@ final class Connection {
     }
 
     /// Takes frames a worker or a watch produced for one stream.
-    func deliver(streamId: UInt32, bytes: [UInt8], endsStream: Bool) {
+    func deliver(streamId: UInt32, bytes: [UInt8], endsStream: Bool, watch: UInt64) {
         guard !isClosed else { return }
+        if watch != 0 && watchNumbers[streamId] != watch { return }
         if endsStream {
+            watchNumbers[streamId] = nil
             switch machine.endStream(streamId) {
             case nil:
                 return
@@ -243,6 +252,7 @@ final class Connection {
 
     private func endWatch(_ streamId: UInt32, _ status: StatusCode, _ message: String) {
         guard machine.endStream(streamId) != nil else { return }
+        watchNumbers[streamId] = nil
         if let subscription = watches.removeValue(forKey: streamId) {
             subscription.cancel()
             core.untrack(subscription)

@@ -6,10 +6,12 @@ import Synchronization
 /// A message handed to an event loop from another thread.
 enum LoopMessage: Sendable {
     /// Encoded frames for one stream of one connection, from a worker or a watch subscription.
-    /// `endsStream` is true when the frames finish the call.
-    case frames(ConnectionKey, streamId: UInt32, bytes: [UInt8], endsStream: Bool)
+    /// `endsStream` is true when the frames finish the call. `watch` is the watch call's number,
+    /// or 0 for a unary call, so that frames of a cancelled watch never reach a later call that
+    /// reuses its stream id.
+    case frames(ConnectionKey, streamId: UInt32, bytes: [UInt8], endsStream: Bool, watch: UInt64)
     /// A watch stream's subscription, once a worker opened it.
-    case watchStarted(ConnectionKey, streamId: UInt32, subscription: any WatchSubscription)
+    case watchStarted(ConnectionKey, streamId: UInt32, watch: UInt64, subscription: any WatchSubscription)
     /// Stop accepting, send GOAWAY to every connection and close each once its calls finish.
     case beginShutdown
     /// Close every connection now.
@@ -169,16 +171,16 @@ final class EventLoop: @unchecked Sendable {
         inbox.withLock { queue in swap(&queue, &drainedInbox) }
         for message in drainedInbox {
             switch message {
-            case .frames(let key, let streamId, let bytes, let endsStream):
+            case .frames(let key, let streamId, let bytes, let endsStream, let watch):
                 guard let connection = connections[key.fd], connection.serial == key.serial else { continue }
-                connection.deliver(streamId: streamId, bytes: bytes, endsStream: endsStream)
-            case .watchStarted(let key, let streamId, let subscription):
+                connection.deliver(streamId: streamId, bytes: bytes, endsStream: endsStream, watch: watch)
+            case .watchStarted(let key, let streamId, let watch, let subscription):
                 guard let connection = connections[key.fd], connection.serial == key.serial else {
                     subscription.cancel()
                     core.untrack(subscription)
                     continue
                 }
-                connection.watchStarted(streamId: streamId, subscription: subscription)
+                connection.watchStarted(streamId: streamId, watch: watch, subscription: subscription)
             case .beginShutdown:
                 beginDrain()
             case .closeAll:

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Glibc
 import Hookwire
@@ -6,6 +5,11 @@ import HookwireServer
 
 // hookwired: the Hookwire server. Parses flags, opens the engine, serves the binary protocol
 // and drains on SIGTERM or SIGINT.
+
+// The executable, unlike the library, owns the process: it ignores SIGPIPE as a second guard
+// (every send already uses MSG_NOSIGNAL) and turns SIGTERM and SIGINT into a drain.
+signal(SIGPIPE, SIG_IGN)
+let terminationSignals = TerminationSignals.block()
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let options: DaemonOptions
@@ -32,23 +36,6 @@ if let path = options.tokenFile {
     }
 }
 
-// The executable, unlike the library, owns the process: it ignores SIGPIPE as a second guard
-// (every send already uses MSG_NOSIGNAL) and turns SIGTERM and SIGINT into a drain.
-signal(SIGPIPE, SIG_IGN)
-signal(SIGTERM, SIG_IGN)
-signal(SIGINT, SIG_IGN)
-let stopRequested = DispatchSemaphore(value: 0)
-let signalQueue = DispatchQueue(label: "hookwired.signals")
-let signalSources = [SIGTERM, SIGINT].map { number in
-    let source = DispatchSource.makeSignalSource(signal: number, queue: signalQueue)
-    source.setEventHandler {
-        log("received \(number == SIGTERM ? "SIGTERM" : "SIGINT"); shutting down")
-        stopRequested.signal()
-    }
-    source.resume()
-    return source
-}
-
 log("hookwired \(HookwireServer.version) starting: \(describe(options, tokens: serverConfiguration.tokens))")
 
 let engine: HookwireEngine
@@ -70,13 +57,13 @@ do {
     exit(1)
 }
 
-stopRequested.wait()
+let received = terminationSignals.wait()
+log("received \(received); shutting down")
 log("draining: GOAWAY sent to \(server.connectionCount) connections, up to \(options.shutdownGracePeriod) s for running calls")
 server.shutdown(gracePeriod: options.shutdownGracePeriod)
 log("server stopped; stopping the engine, up to \(options.shutdownGracePeriod) s for deliveries in flight")
 engine.shutdown(timeout: options.shutdownGracePeriod)
 log("stopped")
-withExtendedLifetime(signalSources) {}
 exit(0)
 
 /// Lists the settings for the start line. Secrets and tokens are never printed.

@@ -59,11 +59,39 @@ final class ScriptedHandler: CallHandler {
         return .failure(.invalidArgument, "unknown script \(text)", .invalidArgument)
     }
 
+    /// Open watch streams; `emitToWatchers` sends an item to each one not cancelled.
+    let watchers = Mutex<[ScriptedWatch]>([])
+
     func watch(
         request: ArraySlice<UInt8>, caller: Caller, emit: @escaping @Sendable (any ProtobufMessage) -> Void
     ) -> Result<any WatchSubscription, CallFailure> {
-        .failure(CallFailure(status: .unimplemented, message: "no watch in scripted tests", code: nil))
+        if String(decoding: request, as: UTF8.self) == "refuse" {
+            return .failure(CallFailure(status: .permissionDenied, message: "watch refused by the script", code: .permissionDenied))
+        }
+        let watch = ScriptedWatch(emit: emit)
+        watchers.withLock { $0.append(watch) }
+        return .success(watch)
     }
+
+    /// Sends `item` to every open watch stream and returns how many received it.
+    @discardableResult
+    func emitToWatchers(_ item: any ProtobufMessage) -> Int {
+        let open = watchers.withLock { $0.filter { !$0.isCancelled } }
+        for watch in open { watch.emit(item) }
+        return open.count
+    }
+}
+
+/// A watch stream of `ScriptedHandler`, cancelled by the server.
+final class ScriptedWatch: WatchSubscription {
+    let emit: @Sendable (any ProtobufMessage) -> Void
+    private let cancelled = Atomic<Bool>(false)
+
+    init(emit: @escaping @Sendable (any ProtobufMessage) -> Void) { self.emit = emit }
+
+    var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
+
+    func cancel() { cancelled.store(true, ordering: .relaxed) }
 }
 
 /// Keeps the server's log lines so that tests can check what it logged.
