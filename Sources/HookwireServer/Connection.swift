@@ -166,7 +166,7 @@ final class Connection {
         let handler = core.handler
         let encoder = self.encoder
         let queuedAt = loop.now()
-        loop.pendingJobs.append {
+        let job: @Sendable () -> Void = {
             let result: CallResult
             switch CallContext.make(metadata: metadata, caller: caller, queuedAt: queuedAt) {
             case .success(let caller):
@@ -179,6 +179,11 @@ final class Connection {
             }
             let bytes = ServerMessages.encodeResult(result, streamId: streamId, encoder: encoder)
             loop.post(.frames(key, streamId: streamId, bytes: bytes, endsStream: true, watch: 0))
+        }
+        if ServerCore.mostlyWaits(method) {
+            loop.pendingWaitingJobs.append(job)
+        } else {
+            loop.pendingJobs.append(job)
         }
     }
 

@@ -48,7 +48,14 @@ final class EventLoop: @unchecked Sendable {
     /// A descriptor kept open so that, when accept fails with EMFILE, closing it frees one slot
     /// to accept and at once close the waiting connection instead of spinning on it.
     var spareFD: Int32
-    private let inbox = Mutex<[LoopMessage]>([])
+    /// Messages from other threads, and whether the loop sleeps in epoll_wait and needs the
+    /// eventfd to wake up. A busy loop takes new messages on its next iteration without a wakeup.
+    private struct Inbox {
+        var messages: [LoopMessage] = []
+        var isSleeping = false
+    }
+
+    private let inbox = Mutex<Inbox>(Inbox())
     private let exited = DispatchSemaphore(value: 0)
 
     var connections: [Int32: Connection] = [:]
@@ -61,8 +68,9 @@ final class EventLoop: @unchecked Sendable {
     var lastAcceptErrorLog: UInt64 = 0
     let readBuffer: UnsafeMutableRawBufferPointer
     var drainedInbox: [LoopMessage] = []
-    /// Calls decoded in this iteration, handed to the workers in one batch.
+    /// Calls decoded in this iteration, handed to the workers in one batch per pool.
     var pendingJobs: [@Sendable () -> Void] = []
+    var pendingWaitingJobs: [@Sendable () -> Void] = []
 
     /// Creates a loop around an already listening socket. Throws when epoll or eventfd fail.
     init(index: Int, core: ServerCore, listenFD: Int32) throws {
@@ -101,11 +109,13 @@ final class EventLoop: @unchecked Sendable {
 
     /// Hands a message to the loop from any thread and wakes it when needed.
     func post(_ message: LoopMessage) {
-        let wasEmpty = inbox.withLock { queue in
-            queue.append(message)
-            return queue.count == 1
+        let mustWake = inbox.withLock { inbox in
+            inbox.messages.append(message)
+            guard inbox.isSleeping else { return false }
+            inbox.isSleeping = false
+            return true
         }
-        if wasEmpty { hw_eventfd_signal(wakeFD) }
+        if mustWake { hw_eventfd_signal(wakeFD) }
     }
 
     /// Waits up to `timeout` seconds for the loop thread to exit after `.stop`.
@@ -119,8 +129,13 @@ final class EventLoop: @unchecked Sendable {
         var events = [hw_epoll_event](repeating: hw_epoll_event(), count: 256)
         var nextTick = now() + Self.tickNanoseconds
         while isRunning {
+            let timeout: Int32 = inbox.withLock { inbox in
+                guard inbox.messages.isEmpty else { return 0 }
+                inbox.isSleeping = true
+                return 250
+            }
             let count = events.withUnsafeMutableBufferPointer { buffer in
-                hw_epoll_wait(epollFD, buffer.baseAddress, Int32(buffer.count), 250)
+                hw_epoll_wait(epollFD, buffer.baseAddress, Int32(buffer.count), timeout)
             }
             if count < 0 && errno != EINTR {
                 core.log("event loop \(index + 1): epoll_wait failed: \(String(cString: strerror(errno)))")
@@ -129,6 +144,7 @@ final class EventLoop: @unchecked Sendable {
                 handle(event: events[position])
             }
             core.workers.submit(contentsOf: &pendingJobs)
+            core.waitingWorkers.submit(contentsOf: &pendingWaitingJobs)
             processInbox()
             flushDirty()
             let current = now()
@@ -168,7 +184,10 @@ final class EventLoop: @unchecked Sendable {
     }
 
     func processInbox() {
-        inbox.withLock { queue in swap(&queue, &drainedInbox) }
+        inbox.withLock { inbox in
+            inbox.isSleeping = false
+            swap(&inbox.messages, &drainedInbox)
+        }
         for message in drainedInbox {
             switch message {
             case .frames(let key, let streamId, let bytes, let endsStream, let watch):

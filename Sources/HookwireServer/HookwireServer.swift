@@ -90,7 +90,7 @@ public final class HookwireServer: Sendable {
             } catch {
                 for fd in listeners.fds[loops.count...] { close(fd) }
                 for loop in loops { loop.post(.stop); loop.start() }
-                core.workers.stop(timeout: 1)
+                core.stopWorkers(timeout: 1)
                 throw HookwireError(.internalError, "cannot start the event loops: \(error)")
             }
             for loop in loops { loop.start() }
@@ -148,6 +148,6 @@ public final class HookwireServer: Sendable {
         core.stopWatches()
         let current = DispatchTime.now().uptimeNanoseconds
         let remaining = deadline > current ? Double(deadline - current) / 1e9 : 0
-        core.workers.stop(timeout: max(1, remaining))
+        core.stopWorkers(timeout: max(1, remaining))
     }
 }

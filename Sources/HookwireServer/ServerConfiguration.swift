@@ -11,8 +11,13 @@ public struct ServerConfiguration: Sendable {
     /// Event loop threads, each with its own epoll instance and listening socket. Defaults to
     /// the number of active processors.
     public var eventLoopCount: Int = ProcessInfo.processInfo.activeProcessorCount
-    /// Worker threads that run engine calls, which block on SQLite or on the network.
-    public var workerThreadCount: Int = max(4, 2 * ProcessInfo.processInfo.activeProcessorCount)
+    /// Worker threads that run the calls bound by CPU and SQLite reads (get, list, stats and
+    /// the other registry calls). More threads than processors only add lock contention.
+    public var workerThreadCount: Int = max(2, ProcessInfo.processInfo.activeProcessorCount)
+    /// Worker threads that run the calls which mostly wait: publish (for the group commit's
+    /// fsync) and test (for the target's HTTP response). Each waiting call holds one thread, so
+    /// this bounds how many such calls make progress at once.
+    public var waitingWorkerThreadCount: Int = 64
     /// The accepted tokens. When nil, the server accepts only clients connecting from a
     /// loopback address, as administrators.
     public var tokens: TokenTable?
@@ -50,6 +55,8 @@ public struct ServerConfiguration: Sendable {
         try require((0...65535).contains(port), "port \(port) is not between 0 and 65535")
         try require(eventLoopCount >= 1, "event loop count \(eventLoopCount) must be at least 1")
         try require(workerThreadCount >= 1, "worker thread count \(workerThreadCount) must be at least 1")
+        try require(
+            waitingWorkerThreadCount >= 1, "waiting worker thread count \(waitingWorkerThreadCount) must be at least 1")
         _ = try ProtocolLimits(
             maxFrameSize: maxFrameSize, maxMetadataSize: maxMetadataSize, maxConcurrentStreams: maxConcurrentStreams)
         try require(maxConnections >= 1, "max connections \(maxConnections) must be at least 1")

@@ -15,6 +15,8 @@ final class ServerCore: Sendable {
     let limits: ProtocolLimits
     let handler: any CallHandler
     let workers: WorkerPool
+    /// The pool for calls that mostly wait on fsync or the network.
+    let waitingWorkers: WorkerPool
     let openConnections = Atomic<Int>(0)
     private let watches = Mutex<[ObjectIdentifier: any WatchSubscription]>([:])
 
@@ -25,6 +27,22 @@ final class ServerCore: Sendable {
             maxConcurrentStreams: configuration.maxConcurrentStreams)
         self.handler = handler
         self.workers = WorkerPool(count: configuration.workerThreadCount, name: "hookwire-worker")
+        self.waitingWorkers = WorkerPool(count: configuration.waitingWorkerThreadCount, name: "hookwire-waiting")
+    }
+
+    /// Returns whether a method's calls mostly wait (on a group commit's fsync or on a
+    /// target's HTTP response) and so run on `waitingWorkers`.
+    static func mostlyWaits(_ method: Method) -> Bool {
+        switch method {
+        case .publish, .publishBatch, .testWebhook, .redeliver: true
+        default: false
+        }
+    }
+
+    /// Stops both worker pools, waiting up to `timeout` seconds for queued calls.
+    func stopWorkers(timeout: Double) {
+        workers.stop(timeout: timeout)
+        waitingWorkers.stop(timeout: timeout)
     }
 
     /// Writes one log line through the configured sink, if any.

@@ -160,8 +160,12 @@ extension DaemonOptions {
         ) { $0.server.eventLoopCount = try integer($1, flag: "--event-loops", range: 1...256) },
         DaemonFlag(
             name: "--worker-threads", valueName: "COUNT",
-            help: "threads running engine calls (default: twice the number of processors, at least 4, here \(max(4, 2 * cores)))"
+            help: "threads running reads and registry calls (default: the number of processors, at least 2, here \(max(2, cores)))"
         ) { $0.server.workerThreadCount = try integer($1, flag: "--worker-threads", range: 1...1024) },
+        DaemonFlag(
+            name: "--waiting-worker-threads", valueName: "COUNT",
+            help: "threads running publish, test and redeliver calls, which wait on fsync or the network (default 64)"
+        ) { $0.server.waitingWorkerThreadCount = try integer($1, flag: "--waiting-worker-threads", range: 1...4096) },
         DaemonFlag(
             name: "--shutdown-grace", valueName: "DURATION",
             help: "time running calls and deliveries get to finish after SIGTERM or SIGINT (default 10s)"

@@ -90,7 +90,7 @@ import Testing
 
     @Test func remoteClientWithoutTokenFileIsRejected() throws {
         let core = try ServerCore(configuration: ServerConfiguration(), handler: ScriptedHandler())
-        defer { core.workers.stop(timeout: 1) }
+        defer { core.stopWorkers(timeout: 1) }
         guard case .failure(let failure) = core.authenticate(token: [], isLoopback: false) else {
             Issue.record("a remote client was accepted without a token file")
             return
