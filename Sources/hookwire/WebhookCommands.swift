@@ -126,16 +126,17 @@ enum WebhookCommands {
         run: { context, arguments in
             let id = try arguments.requireId()
             let result = try await context.client().test(id: id)
-            context.emit(
-                json: .object([
-                    ("id", .integer(id)), ("succeeded", .bool(result.succeeded)),
-                    ("permanentFailure", .bool(result.permanentFailure)), ("message", .string(result.message)),
-                ]),
-                human: result.succeeded
-                    ? "test of webhook \(id) succeeded: \(result.message)\n"
-                    : "test of webhook \(id) failed: \(result.message)\n")
+            let summary = "test of webhook \(id) \(result.succeeded ? "succeeded" : "failed"): \(result.message)"
+            if result.succeeded || context.options.json {
+                context.emit(
+                    json: .object([
+                        ("id", .integer(id)), ("succeeded", .bool(result.succeeded)),
+                        ("permanentFailure", .bool(result.permanentFailure)), ("message", .string(result.message)),
+                    ]),
+                    human: summary + "\n")
+            }
             if !result.succeeded {
-                throw CommandFailure(message: nil)
+                throw CommandFailure(message: summary)
             }
         })
 

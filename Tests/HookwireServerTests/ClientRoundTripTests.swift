@@ -86,9 +86,13 @@ import Testing
         let client = try HookwireClient(server: server.address)
         defer { client.close() }
 
-        var held = Self.hook("Held")
-        held.state = .stopped
-        let hook = try await client.save(held)
+        // Only active hooks match, so the hook's deliveries go to a receiver on loopback.
+        let receiver = try LoopbackReceiver()
+        defer { receiver.stop() }
+        let hook = try await client.save(Self.hook("Receiving", url: "http://127.0.0.1:\(receiver.port)/hook"))
+        var stopped = Self.hook("Stopped")
+        stopped.state = .stopped
+        _ = try await client.save(stopped)
         let single = try await client.publish(EventPublication(event: "contact.created", primaryKey: 7))
         #expect(single.matchedWebhooks == 1)
         #expect(single.eventId.count == 36)
@@ -117,7 +121,8 @@ import Testing
         #expect(missing?.message == "delivery 999999 not found")
 
         let stats = try await client.stats()
-        #expect(stats.webhooks == 1)
+        #expect(stats.webhooks == 2)
+        #expect(stats.activeWebhooks == 1)
         #expect(stats.eventsPublished == 5)
     }
 

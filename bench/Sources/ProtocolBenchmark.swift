@@ -32,8 +32,9 @@ enum ProtocolBenchmark {
           --client-api          also measure get-by-id through HookwireClient's async API, with
                                 C clients and P concurrent tasks per client
 
-        The publish calls publish `bench.created`, which matches one stopped webhook, so each call
-        stores one event and one held delivery and no HTTP request is made.
+        get-by-id reads one stopped webhook. The publish calls publish `bench.created`, which
+        matches no active webhook (only active ones get deliveries), so each call stores one event
+        durably and no HTTP request is made.
         """
 
     struct Options {
