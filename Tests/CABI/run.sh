@@ -67,18 +67,35 @@ echo "needs: $(readelf -d "$library" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | 
 echo "== abi_test"
 cc -std=c99 -Wall -Wextra -Werror -pedantic -g -o "$work/abi_test" "$here/abi_test.c" \
     $(pkg --cflags hookwire) $(pkg --libs hookwire) -lpthread -Wl,-rpath,"$(pkg --variable=libdir hookwire)"
+# From here on every stage runs even when an earlier one failed, and the run fails at the end.
+failed=()
+run_stage() {
+    local name=$1
+    shift
+    if ! "$@"; then
+        echo "FAILED: $name"
+        failed+=("$name")
+    fi
+}
+
 mkdir -p "$work/abi"
-timeout 300 "$work/abi_test" "$work/abi"
+run_stage abi_test timeout 300 "$work/abi_test" "$work/abi"
 
 echo "== examples"
 mkdir -p "$work/c" "$work/cpp"
-timeout 120 "$root/build/examples/c-host" "$work/c/hooks.db"
-timeout 120 "$root/build/examples/cpp-host" "$work/cpp/hooks.db"
+run_stage c-host timeout 120 "$root/build/examples/c-host" "$work/c/hooks.db"
+run_stage cpp-host timeout 120 "$root/build/examples/cpp-host" "$work/cpp/hooks.db"
 
 echo "== examples under valgrind"
 valgrind_flags=(--quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
     --show-leak-kinds=definite --suppressions="$here/valgrind.supp")
 rm -rf "$work/c" "$work/cpp" && mkdir -p "$work/c" "$work/cpp"
-timeout 600 valgrind "${valgrind_flags[@]}" "$root/build/examples/c-host" "$work/c/hooks.db"
-timeout 600 valgrind "${valgrind_flags[@]}" "$root/build/examples/cpp-host" "$work/cpp/hooks.db"
+run_stage "c-host under valgrind" timeout 600 valgrind "${valgrind_flags[@]}" "$root/build/examples/c-host" "$work/c/hooks.db"
+run_stage "cpp-host under valgrind" \
+    timeout 600 valgrind "${valgrind_flags[@]}" "$root/build/examples/cpp-host" "$work/cpp/hooks.db"
+
+if [ "${#failed[@]}" -gt 0 ]; then
+    echo "test-cabi: failed: ${failed[*]}"
+    exit 1
+fi
 echo "test-cabi: all passed"
