@@ -11,8 +11,24 @@ public struct DefaultSystemWebhookPlugin: SystemWebhookPlugin {
 
     public init() {}
 
+    /// Opens three connections to the file: the registry's with `synchronous=FULL`, the
+    /// delivery thread's with `synchronous=NORMAL` for counters, and the delivery store's own.
+    ///
+    /// - Throws: `invalidArgument` for `:memory:`, because each connection would get its own
+    ///   empty database; the storage's error when the file cannot be opened or migrated.
     public func openStorage(databasePath: String) throws -> SystemStorage {
-        // TODO: open the SQLite webhook store here once it exists.
-        throw HookwireError(.internalError, "the SQLite webhook store is not available yet")
+        guard databasePath != ":memory:", !databasePath.isEmpty else {
+            throw HookwireError.invalidArgument(
+                "invalid databasePath \"\(databasePath)\": the engine needs a database file, because its "
+                    + "connections would each see a different in-memory database")
+        }
+        let database = try SQLiteDatabase(path: databasePath)
+        var options = SQLiteDatabase.Options()
+        options.synchronous = "NORMAL"
+        let bookkeeping = try SQLiteDatabase(path: databasePath, options: options)
+        return SystemStorage(
+            webhooks: SQLiteWebhookStore(database: database),
+            deliveryWebhooks: SQLiteWebhookStore(database: bookkeeping),
+            deliveries: try SQLiteDeliveryStore(path: databasePath))
     }
 }

@@ -38,9 +38,6 @@ extension HookwireEngine {
         public var pluginThreads = 4
         /// Seconds a replaced secret keeps signing next to the new one (24 hours by default).
         public var secretRotationOverlap: Double = 86400
-        /// Seconds the delivery thread caches a hook's definition; URL and header changes reach
-        /// deliveries within this time.
-        public var webhookCacheLifetime: Double = 1
         /// Consecutive failed attempts that switch a hook to TooManyErrors.
         public var consecutiveErrorLimit: Int64 = 9
         /// Delivery plugins for types other than `webhook`, registered at open.
@@ -95,7 +92,6 @@ extension HookwireEngine {
             settings.pruneInterval = pruneInterval
             settings.pluginThreads = pluginThreads
             settings.secretRotationOverlap = secretRotationOverlap
-            settings.webhookCacheLifetime = webhookCacheLifetime
             settings.transport.connectTimeout = connectTimeout
             settings.transport.requestTimeout = requestTimeout
             settings.transport.caFile = caFile

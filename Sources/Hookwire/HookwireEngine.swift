@@ -47,9 +47,10 @@ public final class HookwireEngine: Sendable {
         registryConfiguration.isKnownType = { plugins.isKnownType($0) }
         registryConfiguration.onStateChange = { relay.forward($0) }
         let registry = WebhookRegistry(store: storage.webhooks, configuration: registryConfiguration)
+        let deliveryRegistry = WebhookRegistry(store: storage.deliveryWebhooks, configuration: registryConfiguration)
 
         let dispatcher = try DeliveryDispatcher(
-            store: storage.deliveries, registry: registry, settings: settings, plugins: plugins,
+            store: storage.deliveries, registry: deliveryRegistry, settings: settings, plugins: plugins,
             broadcaster: system.broadcaster, random: configuration.random)
         let committer = PublishCommitter(store: storage.deliveries) { dispatcher.notifyNewWork() }
         let engine = HookwireEngine(

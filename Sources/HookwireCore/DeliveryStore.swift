@@ -152,6 +152,6 @@ public protocol DeliveryStore: AnyObject, Sendable {
 
     /// Keeps a replaced signing secret valid until `validUntil`.
     func addPreviousSecret(webhookId: Int64, secret: String, validUntil: Date) throws
-    /// Secrets of the hook still valid at `now`, newest first. Expired ones are deleted.
+    /// Secrets of the hook still valid at `now`, newest first. `prune` deletes expired ones.
     func previousSecrets(webhookId: Int64, now: Date) throws -> [String]
 }

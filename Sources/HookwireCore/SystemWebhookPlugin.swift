@@ -1,10 +1,15 @@
 /// The storage a system plugin provides: where hooks live and where deliveries are queued.
 public struct SystemStorage: Sendable {
+    /// The store behind the engine's public registry.
     public var webhooks: any WebhookStore
+    /// The store the delivery thread reads hooks from and records results in. It may be a
+    /// second connection with cheaper commits, because a lost result only repeats an attempt.
+    public var deliveryWebhooks: any WebhookStore
     public var deliveries: any DeliveryStore
 
-    public init(webhooks: any WebhookStore, deliveries: any DeliveryStore) {
+    public init(webhooks: any WebhookStore, deliveryWebhooks: (any WebhookStore)? = nil, deliveries: any DeliveryStore) {
         self.webhooks = webhooks
+        self.deliveryWebhooks = deliveryWebhooks ?? webhooks
         self.deliveries = deliveries
     }
 }

@@ -31,8 +31,11 @@ extension DeliveryDispatcher {
         var releases: [AttemptRecord] = []
         var heldHooks: Set<Int64> = []
         var deletedHooks: Set<Int64> = []
+        var hooks: [Int64: HookLookup] = [:]
         for delivery in claimed where inFlight[delivery.id] == nil {
-            switch lookUpHook(delivery.webhookId, now: now) {
+            let lookup = hooks[delivery.webhookId] ?? lookUpHook(delivery.webhookId, now: now)
+            hooks[delivery.webhookId] = lookup
+            switch lookup {
             case .deleted:
                 releases.append(AttemptRecord(deliveryId: delivery.id, attempt: nil, disposition: .cancelled))
                 deletedHooks.insert(delivery.webhookId)
@@ -52,20 +55,21 @@ extension DeliveryDispatcher {
         nextDue = (try? store.nextDueTime()) ?? nil
     }
 
-    /// Returns the hook's cached definition and keys, reading them again once they are older
-    /// than `webhookCacheLifetime`.
+    /// Reads the hook's current definition, once per claim round, so that a hook deleted or
+    /// stopped before the round is never attempted. Its signing keys are reused while its
+    /// secrets stay the same.
     func lookUpHook(_ id: Int64, now: Date) -> HookLookup {
-        if let cached = cache[id], now.timeIntervalSince(cached.fetchedAt) < settings.webhookCacheLifetime {
-            return cached.prepared.map(HookLookup.found) ?? .deleted
-        }
         do {
             guard let webhook = try registry.get(id: id) else {
-                cache[id] = CachedHook(prepared: nil, fetchedAt: now)
+                cache[id] = nil
                 return .deleted
             }
-            let previous = try store.previousSecrets(webhookId: id, now: now)
-            let prepared = PreparedWebhook(webhook: webhook, previousSecrets: previous)
-            cache[id] = CachedHook(prepared: prepared, fetchedAt: now)
+            let secrets = [webhook.secret].compactMap { $0 } + (try store.previousSecrets(webhookId: id, now: now))
+            if let cached = cache[id], cached.secrets == secrets {
+                return .found(PreparedWebhook(webhook: webhook, keys: cached.keys))
+            }
+            let prepared = PreparedWebhook(webhook: webhook, previousSecrets: Array(secrets.dropFirst(webhook.secret == nil ? 0 : 1)))
+            cache[id] = CachedKeys(secrets: secrets, keys: prepared.keys)
             return .found(prepared)
         } catch {
             return .unavailable

@@ -46,15 +46,17 @@ public final class DeliveryDispatcher: @unchecked Sendable {
         var hook: Webhook
     }
 
-    struct CachedHook {
-        var prepared: PreparedWebhook?
-        var fetchedAt: Date
+    /// A hook's signing keys, kept while its secrets stay the same, because building a key
+    /// costs more than signing with it.
+    struct CachedKeys {
+        var secrets: [String]
+        var keys: [SigningKey]
     }
 
     // Delivery-thread state.
     var inFlight: [Int64: InFlight] = [:]
     var inFlightPerHook: [Int64: Int] = [:]
-    var cache: [Int64: CachedHook] = [:]
+    var cache: [Int64: CachedKeys] = [:]
     var nextDue: Date?
     var lastClaim = Date(timeIntervalSince1970: 0)
     var lastPrune = Date(timeIntervalSince1970: 0)

@@ -18,6 +18,12 @@ public struct PreparedWebhook: Sendable {
         }
         self.keys = keys
     }
+
+    /// Pairs a hook with keys built before, for the same secrets.
+    public init(webhook: Webhook, keys: [SigningKey]) {
+        self.webhook = webhook
+        self.keys = keys
+    }
 }
 
 /// Builds the HTTP request of one attempt: the headers, with signatures over the exact body.

@@ -8,6 +8,8 @@ public struct DeliverySettings: Sendable {
     /// Requests in flight at once across all hooks.
     public var maximumInFlight = 256
     /// Requests in flight at once to one hook, so that a slow hook cannot take every slot.
+    /// The delivery thread reads each hook's definition afresh in every claim round, so edits,
+    /// state changes and deletions apply to the next attempt.
     public var maximumInFlightPerWebhook = 8
     /// How long a claimed delivery stays reserved, in seconds. After a crash, deliveries whose
     /// lease ran out are attempted again, so it must exceed the HTTP request timeout.
@@ -20,10 +22,6 @@ public struct DeliverySettings: Sendable {
     public var pluginThreads = 4
     /// How long a replaced secret keeps signing deliveries next to the new one, in seconds.
     public var secretRotationOverlap: Double = 86400
-    /// Seconds a hook's definition and keys are cached by the delivery thread. A change to a
-    /// hook's URL or headers reaches deliveries within this time; state changes and secret
-    /// rotation take effect at once.
-    public var webhookCacheLifetime: Double = 1
     /// The HTTP transport's settings.
     public var transport = HTTPTransportConfiguration()
 

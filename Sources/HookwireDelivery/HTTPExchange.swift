@@ -33,12 +33,13 @@ public struct HTTPExchange: Sendable {
     /// The value of a response header, compared case-insensitively, or nil.
     public func header(_ name: String) -> String? {
         let wanted = name.lowercased()
-        for line in headers.split(separator: "\n") {
+        // "\r\n" is one Character in Swift, so lines split on `isNewline`, not on "\n".
+        for line in headers.split(whereSeparator: \.isNewline) {
             guard let colon = line.firstIndex(of: ":") else { continue }
             if line[..<colon].lowercased() == wanted {
                 var value = line[line.index(after: colon)...]
                 while value.first == " " { value = value.dropFirst() }
-                while value.last == "\r" || value.last == " " { value = value.dropLast() }
+                while value.last == " " { value = value.dropLast() }
                 return String(value)
             }
         }
@@ -47,7 +48,6 @@ public struct HTTPExchange: Sendable {
 
     /// The first line of the headers, such as `HTTP/1.1 200 OK`.
     public var statusLine: String {
-        let line = headers.split(separator: "\n", maxSplits: 1).first ?? ""
-        return String(line.hasSuffix("\r") ? line.dropLast() : line)
+        String(headers.split(maxSplits: 1, whereSeparator: \.isNewline).first ?? "")
     }
 }

@@ -143,7 +143,12 @@ public final class HTTPTransport: @unchecked Sendable {
         _ = hw_curl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
         _ = hw_curl_easy_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
         _ = hw_curl_easy_setopt_long(handle, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS)
-        _ = hw_curl_easy_setopt_long(handle, CURLOPT_PIPEWAIT, 1)
+        // Waiting for a connection that may multiplex pays off only where HTTP/2 is possible
+        // (https, by ALPN). For http, libcurl would queue every request to the host behind the
+        // first one's response, so a slow hook would hold back the others on the same host.
+        if request.url.prefix(6).lowercased() == "https:" {
+            _ = hw_curl_easy_setopt_long(handle, CURLOPT_PIPEWAIT, 1)
+        }
         _ = hw_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
         _ = hw_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
         if let caFile = configuration.caFile {

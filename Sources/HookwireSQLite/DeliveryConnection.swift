@@ -74,6 +74,13 @@ final class DeliveryConnection {
 
     var changes: Int { Int(sqlite3_changes(handle)) }
 
+    /// Resets every cached statement. A statement left on a row keeps its read transaction
+    /// open, and a connection whose read snapshot is stale cannot start a write transaction
+    /// (SQLite returns SQLITE_BUSY at once, without waiting), so each store call ends with this.
+    func resetStatements() {
+        for statement in statements.values { sqlite3_reset(statement) }
+    }
+
     func storageError(_ code: Int32, _ message: String) -> HookwireError {
         switch code & 0xFF {
         case SQLITE_CORRUPT, SQLITE_NOTADB: HookwireError(.corruptDatabase, "database \(path): \(message)")

@@ -27,11 +27,17 @@ public final class SQLiteDeliveryStore: DeliveryStore, @unchecked Sendable {
     }
 
     func withPublishing<T>(_ body: (DeliveryConnection) throws -> T) throws -> T {
-        try publishingLock.withLock { try body(publishing) }
+        try publishingLock.withLock {
+            defer { publishing.resetStatements() }
+            return try body(publishing)
+        }
     }
 
     func withBookkeeping<T>(_ body: (DeliveryConnection) throws -> T) throws -> T {
-        try bookkeepingLock.withLock { try body(bookkeeping) }
+        try bookkeepingLock.withLock {
+            defer { bookkeeping.resetStatements() }
+            return try body(bookkeeping)
+        }
     }
 
     // MARK: - Publishing
@@ -118,12 +124,11 @@ public final class SQLiteDeliveryStore: DeliveryStore, @unchecked Sendable {
 
     public func previousSecrets(webhookId: Int64, now: Date) throws -> [String] {
         try withBookkeeping { db in
-            let delete = try db.statement("DELETE FROM webhook_previous_secrets WHERE valid_until <= ?1")
-            delete.bind(1, now)
-            try delete.step()
             let statement = try db.statement(
-                "SELECT secret FROM webhook_previous_secrets WHERE webhook_id = ?1 ORDER BY valid_until DESC")
+                "SELECT secret FROM webhook_previous_secrets WHERE webhook_id = ?1 AND valid_until > ?2 "
+                    + "ORDER BY valid_until DESC")
             statement.bind(1, webhookId)
+            statement.bind(2, now)
             var secrets: [String] = []
             while try statement.step() { secrets.append(statement.text(0)) }
             return secrets

@@ -87,6 +87,9 @@ extension SQLiteDeliveryStore {
                         + "AND NOT EXISTS (SELECT 1 FROM deliveries WHERE event_rowid = events.id)")
                 events.bind(1, finishedBefore)
                 try events.step()
+                let secrets = try db.statement("DELETE FROM webhook_previous_secrets WHERE valid_until <= ?1")
+                secrets.bind(1, Date())
+                try secrets.step()
                 return count
             }
         }
