@@ -61,6 +61,8 @@ let package = Package(
             name: "HookwireCABI",
             dependencies: ["Hookwire", "HookwireServer", "HookwireClient", "HookwireSigning", "CHookwireHeader"]),
         .executableTarget(name: "hookwired", dependencies: ["Hookwire", "HookwireServer"]),
+        // A child process that the delivery crash test kills and restarts.
+        .executableTarget(name: "hookwire-crashtest", dependencies: ["Hookwire"]),
         .executableTarget(
             name: "hookwire",
             dependencies: ["HookwireClient", "HookwireSigning", "HookwireCore"]),
@@ -74,7 +76,10 @@ let package = Package(
         .testTarget(name: "HookwireCoreTests", dependencies: ["HookwireCore"]),
         .testTarget(name: "HookwireSQLiteTests", dependencies: ["HookwireSQLite", "HookwireCore"]),
         .testTarget(name: "HookwireSigningTests", dependencies: ["HookwireSigning"]),
-        .testTarget(name: "HookwireDeliveryTests", dependencies: ["Hookwire", "HookwireDelivery"]),
+        .testTarget(
+            name: "HookwireDeliveryTests",
+            dependencies: ["Hookwire", "HookwireDelivery", "hookwire-crashtest"],
+            exclude: ["receiver.py"]),
         .testTarget(name: "HookwireProtocolTests", dependencies: ["HookwireProtocol"]),
         .testTarget(
             name: "HookwireServerTests",
