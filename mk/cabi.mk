@@ -10,6 +10,10 @@ CABI_VERSION := $(shell sed -n 's/^\#define HW_VERSION_STRING "\(.*\)"/\1/p' inc
 CABI_MAJOR := $(firstword $(subst ., ,$(CABI_VERSION)))
 CABI_SONAME := libhookwire.so.$(CABI_MAJOR)
 CABI_REALNAME := libhookwire.so.$(CABI_VERSION)
+# The Swift runtime is linked statically (-static-stdlib) so that hosts need no Swift toolchain.
+# It also keeps the runtime's crash backtracer out: a dynamically linked runtime installs it as
+# handlers for SIGSEGV, SIGABRT and five other signals when the library loads, which a library
+# must not do to its host (abi_test checks this).
 # A scratch path of its own, so that the static release build is made once and reused.
 CABI_SCRATCH ?= .build-cabi-release
 CABI_PREFIX ?= $(CURDIR)/build/cabi-prefix

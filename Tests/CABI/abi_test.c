@@ -19,6 +19,7 @@
 #include <hookwire.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -351,6 +352,8 @@ static void test_engine_open_failures(void) {
     /* A file that is not a database. */
     path_in_work(path, sizeof path, "garbage.db");
     FILE *file = fopen(path, "w");
+    CHECK(file != NULL);
+    if (file == NULL) return;
     for (int i = 0; i < 512; i++) fputs("not a database ", file);
     fclose(file);
     CHECK_STATUS(HW_ERROR_CORRUPT_DATABASE, hw_engine_open(path, NULL, &engine));
@@ -988,7 +991,9 @@ static void test_server_and_client(void) {
 
     /* Closing the engine while the server runs defers its shutdown to the server's stop. */
     hw_engine_close(engine);
+    CHECK_STATUS(HW_OK, hw_webhook_set_id(hook, 0));
     CHECK_STATUS(HW_OK, hw_client_save_webhook(client, hook));
+    CHECK(hw_webhook_id(hook) > id);
     hw_webhook_destroy(hook);
     hw_client_close(client);
     CHECK_STATUS(HW_ERROR_MISUSE, hw_client_delete_webhook(client, id));
@@ -1008,6 +1013,11 @@ static void test_server_tokens(void) {
     char token_file[1024];
     path_in_work(token_file, sizeof token_file, "tokens.txt");
     FILE *file = fopen(token_file, "w");
+    CHECK(file != NULL);
+    if (file == NULL) {
+        hw_engine_close(engine);
+        return;
+    }
     fputs("0123456789abcdef0123 app-one\n", file);
     fclose(file);
 
@@ -1132,6 +1142,10 @@ int main(int argc, char **argv) {
         return 2;
     }
     work_directory = argv[1];
+    if (mkdir(work_directory, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "cannot create the work directory %s: %s\n", work_directory, strerror(errno));
+        return 2;
+    }
     const char *only = getenv("ABI_TEST_ONLY");
 
     struct {
@@ -1151,9 +1165,20 @@ int main(int argc, char **argv) {
         {"client_timeout", test_client_timeout},
         {"client_cancel", test_client_cancel},
     };
-    /* The library must leave every signal's disposition as the host set it. */
+    /* The library must leave every signal's disposition as the host set it. Loading it must
+       install no handler either: handlers do not survive exec, so any handler present before
+       the first call was installed while the library loaded (as the Swift runtime's crash
+       backtracer does when the runtime is linked dynamically). */
     struct sigaction dispositions[32];
-    for (int number = 1; number < 32; number++) sigaction(number, NULL, &dispositions[number]);
+    int handlers_at_load = 0;
+    for (int number = 1; number < 32; number++) {
+        sigaction(number, NULL, &dispositions[number]);
+        if (dispositions[number].sa_handler != SIG_DFL && dispositions[number].sa_handler != SIG_IGN) {
+            fprintf(stderr, "signal %d: a handler was installed when the library loaded\n", number);
+            handlers_at_load++;
+        }
+    }
+    CHECK(handlers_at_load == 0);
 
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         if (only != NULL && strstr(only, tests[i].name) == NULL) continue;
