@@ -76,7 +76,28 @@ private func decodingError<Message: ProtobufMessage>(_ bytes: [UInt8], as type: 
     }
 
     @Test func invalidUTF8Rejected() {
-        #expect(decodingError([0x12, 0x02, 0xC3, 0x28], as: Wire.Webhook.self) == .invalidUTF8(field: 2))
+        let malformed: [[UInt8]] = [
+            [0xC3, 0x28],  // a lead byte followed by ASCII
+            [0xC0, 0x80],  // an overlong encoding of U+0000
+            [0xED, 0xA0, 0x80],  // a UTF-16 surrogate
+            [0xE2, 0x82],  // a sequence cut short at the end
+            [0xF4, 0x90, 0x80, 0x80],  // above U+10FFFF
+            [0xEF, 0xBF, 0xBD, 0xFF],  // a valid U+FFFD, then a byte never valid
+        ]
+        for bytes in malformed {
+            #expect(
+                decodingError([0x12, UInt8(bytes.count)] + bytes, as: Wire.Webhook.self) == .invalidUTF8(field: 2),
+                "\(bytes)")
+        }
+    }
+
+    @Test func validUTF8Accepted() throws {
+        for text in ["", "ascii", "✓ CRM", "Ærø 😀", "\u{FFFD}", String(repeating: "é", count: 100)] {
+            var bytes: [UInt8] = [0x12]
+            bytes.appendVarint(UInt64(text.utf8.count))
+            bytes += Array(text.utf8)
+            #expect(try Wire.Webhook(decoding: bytes).name == text)
+        }
     }
 
     @Test func undefinedEnumValueRejected() {

@@ -6,6 +6,7 @@ import Foundation
 let benchmarks: [String: ([String]) throws -> Void] = [
     "sign": SignBenchmark.run,
     "protocol": ProtocolBenchmark.run(arguments:),
+    "codec": CodecBenchmark.run(arguments:),
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A field tag read from the input: the field number and its wire type.
 struct ProtobufField {
     var number: Int
@@ -107,7 +109,18 @@ struct ProtobufReader {
     mutating func string(_ field: ProtobufField) throws(ProtobufError) -> String {
         try expect(field, .lengthDelimited)
         let value = try readLengthDelimited(field)
-        guard let text = String(validating: value, as: UTF8.self) else { throw .invalidUTF8(field: field.number) }
+        let text: String? = value.withUnsafeBufferPointer { bytes in
+            // Decoding replaces each malformed sequence with U+FFFD, so the input was valid
+            // UTF-8 exactly when the decoded text has the same bytes. This is several times
+            // faster than the generic `String(validating:as:)` on a slice.
+            var text = String(decoding: bytes, as: UTF8.self)
+            let isValid = text.withUTF8 { decoded in
+                decoded.count == bytes.count
+                    && (bytes.isEmpty || memcmp(decoded.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
+            }
+            return isValid ? text : nil
+        }
+        guard let text else { throw .invalidUTF8(field: field.number) }
         return text
     }
 
