@@ -9,6 +9,7 @@ CONFIG ?= debug
 PREFIX ?= /usr/local
 DB ?= hookwire.db
 LISTEN ?= 127.0.0.1:7600
+HOOKWIRED_FLAGS ?=
 SWIFT_BUILD = $(SWIFT) build -c $(CONFIG)
 BIN_DIR = $(shell $(SWIFT) build -c $(CONFIG) --show-bin-path 2>/dev/null)
 EXTRA_TESTS :=
@@ -28,7 +29,7 @@ build: setup
 	@cp "$(BIN_DIR)/hookwire-cli" build/bin/hookwire
 
 run: build
-	build/bin/hookwired --db $(DB) --listen $(LISTEN)
+	build/bin/hookwired --db $(DB) --listen $(LISTEN) $(HOOKWIRED_FLAGS)
 
 test-swift: setup
 	$(SWIFT) build --build-tests
