@@ -1,5 +1,6 @@
 import CLinuxShim
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -63,9 +64,47 @@ enum RedisComparison {
 }
 
 /// A child process this benchmark started, with its output in a log file. `stop()` sends
-/// SIGTERM to that process only and waits for it.
+/// SIGTERM to that process only and waits for it. When the benchmark itself gets SIGINT or
+/// SIGTERM, its running children get SIGTERM too, so none outlives it.
 final class ChildProcess {
     private let process = Process()
+    private var slot: Int?
+
+    /// Process ids of running children, 0 for a free slot. Atomics, because the signal handler
+    /// reads them and may take no lock.
+    private static let firstChild = Atomic<Int32>(0)
+    private static let secondChild = Atomic<Int32>(0)
+    private static let thirdChild = Atomic<Int32>(0)
+    private static let installsHandlers: Void = {
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber) { signalNumber in
+                for child in [
+                    ChildProcess.firstChild.load(ordering: .relaxed),
+                    ChildProcess.secondChild.load(ordering: .relaxed),
+                    ChildProcess.thirdChild.load(ordering: .relaxed),
+                ] where child > 0 {
+                    kill(child, SIGTERM)
+                }
+                _exit(128 + signalNumber)
+            }
+        }
+    }()
+
+    private static func register(_ pid: Int32) -> Int? {
+        _ = installsHandlers
+        if firstChild.compareExchange(expected: 0, desired: pid, ordering: .relaxed).exchanged { return 0 }
+        if secondChild.compareExchange(expected: 0, desired: pid, ordering: .relaxed).exchanged { return 1 }
+        if thirdChild.compareExchange(expected: 0, desired: pid, ordering: .relaxed).exchanged { return 2 }
+        return nil
+    }
+
+    private static func unregister(_ slot: Int) {
+        switch slot {
+        case 0: firstChild.store(0, ordering: .relaxed)
+        case 1: secondChild.store(0, ordering: .relaxed)
+        default: thirdChild.store(0, ordering: .relaxed)
+        }
+    }
 
     init(_ executable: String, arguments: [String], logFile: String, directory: String) throws {
         process.executableURL = URL(fileURLWithPath: try ChildProcess.resolve(executable))
@@ -77,6 +116,7 @@ final class ChildProcess {
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        slot = ChildProcess.register(process.processIdentifier)
     }
 
     /// Waits up to 10 seconds until something accepts connections on the loopback port.
@@ -94,6 +134,8 @@ final class ChildProcess {
     }
 
     func stop() {
+        if let slot { ChildProcess.unregister(slot) }
+        slot = nil
         guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
