@@ -810,6 +810,8 @@ hw_status hw_client_list_webhooks(hw_client *client, const hw_webhook_filter *fi
                                   hw_webhook_list **out_list);
 hw_status hw_client_delete_webhook(hw_client *client, int64_t id);
 hw_status hw_client_webhook_last_error(hw_client *client, int64_t id, char **out_message);
+hw_status hw_client_record_result(hw_client *client, int64_t id, const hw_webhook_result *result,
+                                  hw_webhook_state *out_state);
 hw_status hw_client_test_webhook(hw_client *client, int64_t id, bool *out_succeeded, char **out_message);
 hw_status hw_client_publish(hw_client *client, const hw_event *event, hw_publish_result *out_result);
 hw_status hw_client_publish_batch(hw_client *client, const hw_event *events, size_t count,

@@ -123,6 +123,21 @@ public func hw_client_webhook_last_error(
 }
 
 @c @implementation
+public func hw_client_record_result(
+    _ client: OpaquePointer?, _ id: Int64, _ result: UnsafePointer<hw_webhook_result>?,
+    _ outState: UnsafeMutablePointer<hw_webhook_state>?
+) -> hw_status {
+    withClient(client) { remote in
+        let outcome = try webhookResult(result)
+        let change = try remote.performBlocking(.recordResult(id: id, result: outcome))
+        guard let outState else { return }
+        // The server reports only a change; without one the state is read back.
+        let state = try change?.to ?? remote.performBlocking(.get(id: id)).state
+        outState.pointee = hw_webhook_state(rawValue: UInt32(state.rawValue))
+    }
+}
+
+@c @implementation
 public func hw_client_test_webhook(
     _ client: OpaquePointer?, _ id: Int64, _ outSucceeded: UnsafeMutablePointer<Bool>?,
     _ outMessage: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?

@@ -251,6 +251,7 @@ static void test_null_arguments(void) {
     CHECK_STATUS(HW_ERROR_MISUSE, hw_client_delete_webhook(NULL, 1));
     CHECK_STATUS(HW_ERROR_MISUSE, hw_client_webhook_last_error(NULL, 1, NULL));
     CHECK_STATUS(HW_ERROR_MISUSE, hw_client_test_webhook(NULL, 1, NULL, NULL));
+    CHECK_STATUS(HW_ERROR_MISUSE, hw_client_record_result(NULL, 1, NULL, NULL));
     CHECK_STATUS(HW_ERROR_MISUSE, hw_client_publish(NULL, NULL, NULL));
     CHECK_STATUS(HW_ERROR_MISUSE, hw_client_publish_batch(NULL, NULL, 0, NULL));
     CHECK_STATUS(HW_ERROR_MISUSE, hw_sign(NULL, "id", 1, NULL, 0, NULL));
@@ -986,6 +987,19 @@ static void test_server_and_client(void) {
     char *message = (char *)1;
     CHECK_STATUS(HW_OK, hw_client_webhook_last_error(client, id, &message));
     CHECK(message == NULL);
+    hw_webhook_result outcome = HW_WEBHOOK_RESULT_INIT;
+    outcome.message = "remote host call failed";
+    hw_webhook_state state = HW_WEBHOOK_STATE_UNKNOWN;
+    CHECK_STATUS(HW_OK, hw_client_record_result(client, id, &outcome, &state));
+    CHECK(state == HW_WEBHOOK_STATE_ACTIVE);
+    CHECK_STATUS(HW_OK, hw_client_webhook_last_error(client, id, &message));
+    CHECK_STRING("remote host call failed", message);
+    hw_free(message);
+    outcome.permanent_failure = true;
+    CHECK_STATUS(HW_OK, hw_client_record_result(client, id, &outcome, &state));
+    CHECK(state == HW_WEBHOOK_STATE_TOO_MANY_ERRORS);
+    CHECK_STATUS(HW_ERROR_NOT_FOUND, hw_client_record_result(client, 424242, &outcome, NULL));
+
     CHECK_STATUS(HW_OK, hw_client_delete_webhook(client, id));
     CHECK_STATUS(HW_ERROR_NOT_FOUND, hw_client_delete_webhook(client, id));
 
