@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -1099,6 +1100,163 @@ static void test_client_timeout(void) {
     close(fd);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* HTTP delivery to a receiver on loopback, allowed only by allow_private_targets.          */
+/* ---------------------------------------------------------------------------------------- */
+
+/* A one-thread HTTP receiver: answers every request with 200 and keeps the last one. */
+typedef struct receiver {
+    int listen_fd;
+    uint16_t port;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    int requests;
+    char last_request[16384];
+    size_t last_length;
+} receiver;
+
+static void *receiver_main(void *raw) {
+    receiver *state = raw;
+    for (;;) {
+        int connection = accept(state->listen_fd, NULL, NULL);
+        if (connection < 0) return NULL; /* the listening socket was shut down */
+        char request[16384];
+        size_t length = 0;
+        /* Read the head, then as many body bytes as Content-Length says. */
+        for (;;) {
+            ssize_t received = recv(connection, request + length, sizeof request - 1 - length, 0);
+            if (received <= 0) break;
+            length += (size_t)received;
+            request[length] = '\0';
+            char *end_of_head = strstr(request, "\r\n\r\n");
+            if (end_of_head == NULL) continue;
+            const char *header = strstr(request, "\r\nContent-Length:");
+            if (header == NULL) header = strstr(request, "\r\ncontent-length:");
+            size_t body_length = header ? (size_t)strtoul(header + 17, NULL, 10) : 0;
+            if (length >= (size_t)(end_of_head + 4 - request) + body_length) break;
+            if (length >= sizeof request - 1) break;
+        }
+        pthread_mutex_lock(&state->lock);
+        memcpy(state->last_request, request, length);
+        state->last_request[length] = '\0';
+        state->last_length = length;
+        state->requests++;
+        pthread_mutex_unlock(&state->lock);
+        const char *response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+        send(connection, response, strlen(response), MSG_NOSIGNAL);
+        close(connection);
+    }
+}
+
+static void receiver_start(receiver *state) {
+    memset(state, 0, sizeof *state);
+    pthread_mutex_init(&state->lock, NULL);
+    state->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = {0};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(state->listen_fd, (struct sockaddr *)&address, sizeof address);
+    listen(state->listen_fd, 8);
+    socklen_t length = sizeof address;
+    getsockname(state->listen_fd, (struct sockaddr *)&address, &length);
+    state->port = ntohs(address.sin_port);
+    pthread_create(&state->thread, NULL, receiver_main, state);
+}
+
+static void receiver_stop(receiver *state) {
+    shutdown(state->listen_fd, SHUT_RDWR);
+    close(state->listen_fd);
+    pthread_join(state->thread, NULL);
+}
+
+/* Copies the value of the named header (matched case-insensitively) from a raw request. */
+static bool request_header(const char *request, const char *name, char *value, size_t capacity) {
+    size_t name_length = strlen(name);
+    for (const char *line = strstr(request, "\r\n"); line != NULL; line = strstr(line + 2, "\r\n")) {
+        const char *start = line + 2;
+        if (strncasecmp(start, name, name_length) == 0 && start[name_length] == ':') {
+            const char *text = start + name_length + 1;
+            while (*text == ' ') text++;
+            const char *end = strstr(text, "\r\n");
+            size_t length = end ? (size_t)(end - text) : strlen(text);
+            if (length >= capacity) return false;
+            memcpy(value, text, length);
+            value[length] = '\0';
+            return true;
+        }
+    }
+    return false;
+}
+
+static void test_http_private_targets(void) {
+    receiver http;
+    receiver_start(&http);
+    char target[64];
+    snprintf(target, sizeof target, "http://127.0.0.1:%u/hooks", (unsigned)http.port);
+
+    /* By default a loopback target is refused when the connection is made. */
+    hw_engine *engine = open_engine("private-default.db");
+    if (engine == NULL) {
+        receiver_stop(&http);
+        return;
+    }
+    hw_webhook *hook = new_hook("loopback", "ping.*", "webhook", target);
+    CHECK_STATUS(HW_OK, hw_engine_save_webhook(engine, NULL, hook));
+    bool succeeded = true;
+    char *message = NULL;
+    CHECK_STATUS(HW_OK, hw_engine_test_webhook(engine, NULL, hw_webhook_id(hook), &succeeded, &message));
+    CHECK(!succeeded);
+    CHECK(message != NULL);
+    CHECK(message == NULL || strstr(message, "127.0.0.1") != NULL);
+    hw_free(message);
+    CHECK(http.requests == 0);
+    hw_webhook_destroy(hook);
+    hw_engine_close(engine);
+
+    /* With allow_private_targets the request arrives, signed so that hw_verify accepts it. */
+    char path[1024];
+    path_in_work(path, sizeof path, "private-allowed.db");
+    hw_engine_options options = HW_ENGINE_OPTIONS_INIT;
+    options.allow_private_targets = true;
+    options.request_timeout_ms = 5000;
+    engine = NULL;
+    CHECK_STATUS(HW_OK, hw_engine_open(path, &options, &engine));
+    if (engine == NULL) {
+        receiver_stop(&http);
+        return;
+    }
+    hook = new_hook("loopback", "ping.*", "webhook", target);
+    CHECK_STATUS(HW_OK, hw_engine_save_webhook(engine, NULL, hook));
+    char secret[128];
+    snprintf(secret, sizeof secret, "%s", hw_webhook_secret(hook) ? hw_webhook_secret(hook) : "");
+    CHECK_STATUS(HW_OK, hw_engine_test_webhook(engine, NULL, hw_webhook_id(hook), &succeeded, &message));
+    CHECK(succeeded);
+    CHECK(message != NULL);
+    hw_free(message);
+
+    pthread_mutex_lock(&http.lock);
+    CHECK(http.requests == 1);
+    char id[128], timestamp[64], signature[512];
+    bool has_headers = request_header(http.last_request, "webhook-id", id, sizeof id) &&
+                       request_header(http.last_request, "webhook-timestamp", timestamp, sizeof timestamp) &&
+                       request_header(http.last_request, "webhook-signature", signature, sizeof signature);
+    CHECK(has_headers);
+    const char *body = strstr(http.last_request, "\r\n\r\n");
+    if (has_headers && body != NULL) {
+        body += 4;
+        size_t body_length = http.last_length - (size_t)(body - http.last_request);
+        hw_header headers[3] = {{"webhook-id", id}, {"webhook-timestamp", timestamp}, {"webhook-signature", signature}};
+        hw_verify_failure failure = HW_VERIFY_NO_MATCHING_SIGNATURE;
+        CHECK_STATUS(HW_OK, hw_verify(secret, headers, 3, (const uint8_t *)body, body_length, NULL, &failure, NULL));
+        CHECK(failure == HW_VERIFY_OK);
+    }
+    pthread_mutex_unlock(&http.lock);
+
+    hw_webhook_destroy(hook);
+    hw_engine_close(engine);
+    receiver_stop(&http);
+}
+
 /* A plugin that takes two seconds, so that a call waiting for it can be cancelled. */
 static hw_plugin_outcome slow_deliver(void *user_data, const hw_plugin_delivery *delivery, char *message,
                                       size_t capacity) {
@@ -1178,6 +1336,7 @@ int main(int argc, char **argv) {
         {"server_tokens", test_server_tokens},
         {"client_timeout", test_client_timeout},
         {"client_cancel", test_client_cancel},
+        {"http_private_targets", test_http_private_targets},
     };
     /* The library must leave every signal's disposition as the host set it. Loading it must
        install no handler either: handlers do not survive exec, so any handler present before
