@@ -1,6 +1,7 @@
 @_exported import HookwireCore
 import Foundation
 import HookwireDelivery
+import HookwireSQLite
 import Synchronization
 
 /// The whole engine: registry, durable publishing and delivery, on one database.
@@ -49,9 +50,14 @@ public final class HookwireEngine: Sendable {
         let registry = WebhookRegistry(store: storage.webhooks, configuration: registryConfiguration)
         let deliveryRegistry = WebhookRegistry(store: storage.deliveryWebhooks, configuration: registryConfiguration)
 
+        var recordResults: (@Sendable ([(webhookId: Int64, result: WebhookResult)]) -> Void)?
+        if let sqlite = storage.deliveryWebhooks as? SQLiteWebhookStore {
+            let recorder = BatchedResultRecorder(store: sqlite, configuration: registryConfiguration)
+            recordResults = { recorder.record($0) }
+        }
         let dispatcher = try DeliveryDispatcher(
             store: storage.deliveries, registry: deliveryRegistry, settings: settings, plugins: plugins,
-            broadcaster: system.broadcaster, random: configuration.random)
+            broadcaster: system.broadcaster, random: configuration.random, recordResults: recordResults)
         let committer = PublishCommitter(store: storage.deliveries) { dispatcher.notifyNewWork() }
         let engine = HookwireEngine(
             registry: registry, configuration: configuration, systemPluginName: system.name,

@@ -104,9 +104,7 @@ extension DeliveryDispatcher {
             // NOTE: the attempts stay claimed; their leases run out and they are attempted again.
             return
         }
-        for (entry, report) in finished {
-            _ = try? registry.recordResult(id: entry.claimed.webhookId, result: report.result)
-        }
+        recordResults(finished.map { (webhookId: $0.0.claimed.webhookId, result: $0.1.result) })
         watchers.notify(outcomes)
     }
 

@@ -17,6 +17,7 @@ public final class DeliveryDispatcher: @unchecked Sendable {
     let plugins: PluginTable
     let broadcaster: (any WebhookPlugin)?
     let random: @Sendable () -> Double
+    let recordResults: @Sendable ([(webhookId: Int64, result: WebhookResult)]) -> Void
     let transport: HTTPTransport
     /// Handlers of recorded outcomes.
     public let watchers = OutcomeWatchers()
@@ -64,11 +65,19 @@ public final class DeliveryDispatcher: @unchecked Sendable {
     /// - Parameters:
     ///   - broadcaster: Delivers `webhook` hooks instead of the HTTP transport, when set.
     ///   - random: Uniform numbers in `0..<1` for retry jitter.
+    ///   - recordResults: Applies a batch of attempt results to the hooks' counters and states,
+    ///     in order. Nil records them one by one with `registry.recordResult`; a store that can
+    ///     do the batch in one transaction makes bookkeeping cheaper.
     public init(
         store: any DeliveryStore, registry: WebhookRegistry, settings: DeliverySettings, plugins: PluginTable,
         broadcaster: (any WebhookPlugin)? = nil,
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        recordResults: (@Sendable ([(webhookId: Int64, result: WebhookResult)]) -> Void)? = nil
     ) throws {
+        self.recordResults = recordResults ?? { results in
+            // NOTE: a failed counter update is not retried; the attempt itself is recorded.
+            for (id, result) in results { _ = try? registry.recordResult(id: id, result: result) }
+        }
         self.store = store
         self.registry = registry
         self.settings = settings

@@ -4,6 +4,7 @@ import Foundation
 // of one benchmark. Each benchmark lives in its own file as an enum with `run(arguments:)`.
 
 let benchmarks: [String: ([String]) throws -> Void] = [
+    "delivery": DeliveryBenchmark.run(arguments:),
     "sign": SignBenchmark.run,
     "protocol": ProtocolBenchmark.run(arguments:),
     "codec": CodecBenchmark.run(arguments:),
