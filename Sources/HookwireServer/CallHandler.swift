@@ -1,14 +1,14 @@
 import HookwireCore
 import HookwireProtocol
 
-/// How a call ended: the response message (or its serialized bytes), or a status with a
+/// The end of a call: the response message (or its serialized bytes), or a status with a
 /// message.
 enum CallResult: Sendable {
     case message(any ProtobufMessage)
     case success([UInt8])
     case failure(StatusCode, String, HookwireError.Code?)
 
-    /// The failure for an error thrown by the engine or by a message decoder.
+    /// Converts an error thrown by the engine or by a message decoder into a failure.
     static func failure(_ error: any Error) -> CallResult {
         if let error = error as? HookwireError {
             return .failure(StatusCode(error.code), error.message, error.code)

@@ -4,8 +4,8 @@ import HookwireProtocol
 /// The protocol rules of one server connection, without sockets: which frame may come when,
 /// which calls are running, and what to send in reply.
 ///
-/// The connection feeds it each decoded frame and each finished call; it returns one action at a
-/// time, which the connection carries out (encoding frames, queueing calls, closing).
+/// The connection feeds it each decoded frame and each finished call. It returns one action at
+/// a time, and the connection carries it out by encoding frames, queueing calls or closing.
 struct ConnectionStateMachine {
     enum Phase: Equatable {
         /// Waiting for the client's HELLO.
@@ -18,7 +18,7 @@ struct ConnectionStateMachine {
         case closed
     }
 
-    /// What the server knows about a call that has not ended yet.
+    /// The kind of a call that has not ended yet.
     enum StreamKind: Equatable {
         /// A unary call running on a worker. `isCancelled` is set when the client cancelled it;
         /// its result is then replaced by CANCELLED.
@@ -27,13 +27,13 @@ struct ConnectionStateMachine {
         case watch
     }
 
-    /// What the connection must do after a frame or an event.
+    /// The step the connection takes after a frame or an event.
     enum Action: Equatable {
         case none
-        /// Answer HELLO with an OK WELCOME for `version` and serve calls as `caller`, sending
+        /// Reply to HELLO with an OK WELCOME for `version` and serve calls as `caller`, sending
         /// frames of at most `clientMaxFrameSize` bytes.
         case welcome(version: UInt32, caller: Caller, clientMaxFrameSize: Int)
-        /// Answer HELLO with a failed WELCOME carrying the status and message, then close.
+        /// Reply to HELLO with a failed WELCOME carrying the status and message, then close.
         case rejectHandshake(StatusCode, String)
         /// Run a unary call on a worker.
         case dispatch(streamId: UInt32, method: Method)
@@ -43,7 +43,7 @@ struct ConnectionStateMachine {
         case stopWatch(streamId: UInt32)
         /// End a call with an ERROR frame without running it.
         case failStream(streamId: UInt32, StatusCode, String)
-        /// Answer a PING with a PONG carrying the same 8 bytes.
+        /// Reply to a PING with a PONG carrying the same 8 bytes.
         case pong
         /// Send GOAWAY with the status, the message and the last processed stream id, then close
         /// once running calls end (for OK) or at once (for an error).
@@ -181,9 +181,9 @@ struct ConnectionStateMachine {
         }
     }
 
-    /// Records that a call ended (its last frame is about to be sent, or a watch was ended by the
-    /// server). Returns false when the client cancelled the call, so the caller sends CANCELLED
-    /// in place of the result; returns nil when the stream is unknown and nothing must be sent.
+    /// Records that a call ended, because its last frame is about to be sent or the server
+    /// ended a watch. Returns false when the client cancelled the call, so the caller sends
+    /// CANCELLED in place of the result. Returns nil when the stream is unknown, so nothing is sent.
     mutating func endStream(_ streamId: UInt32) -> Bool? {
         guard let kind = streams.removeValue(forKey: streamId) else { return nil }
         return kind != .unary(isCancelled: true)
@@ -224,7 +224,7 @@ struct ConnectionStateMachine {
     }
 }
 
-/// Why a handshake's token was not accepted. The message never contains the token.
+/// The reason a handshake's token was rejected. The message never contains the token.
 struct AuthenticationFailure: Error, Equatable {
     var message: String
 }

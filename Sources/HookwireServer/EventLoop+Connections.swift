@@ -187,7 +187,7 @@ extension EventLoop {
         connection.lingerDeadline = now() + Self.lingerNanoseconds
     }
 
-    /// Closes the socket at once and forgets the connection. `reason`, when given, is logged.
+    /// Closes the socket at once and removes the connection from the loop. `reason`, when given, is logged.
     func closeConnection(_ connection: Connection, reason: String?) {
         guard !connection.isClosed else { return }
         connection.isClosed = true
@@ -215,7 +215,7 @@ extension EventLoop {
         }
     }
 
-    /// Stops accepting and asks every connection to finish its calls and close.
+    /// Stops accepting and tells every connection to finish its calls and close.
     func beginDrain() {
         guard !isDraining else { return }
         isDraining = true

@@ -15,7 +15,7 @@ public struct ServerConfiguration: Sendable {
     /// the other registry calls). More threads than processors only add lock contention.
     public var workerThreadCount: Int = max(2, ProcessInfo.processInfo.activeProcessorCount)
     /// Worker threads that run the calls which mostly wait: publish (for the group commit's
-    /// fsync) and test (for the target's HTTP response). Each waiting call holds one thread, so
+    /// fsync) and test (for the target's HTTP response). Each waiting call occupies one thread, so
     /// this bounds how many such calls make progress at once.
     public var waitingWorkerThreadCount: Int = 64
     /// The accepted tokens. When nil, the server accepts only clients connecting from a

@@ -80,7 +80,7 @@ extension DaemonOptions {
         return value * scale
     }
 
-    /// The engine settings for the start line, as `name=value` pairs.
+    /// Lists the engine settings for the start line as `name=value` pairs.
     static func describeEngine(_ configuration: HookwireEngine.Configuration) -> [String] {
         [
             "allow-private-targets=\(configuration.allowPrivateTargets)",
@@ -110,7 +110,7 @@ enum DaemonEvents {
         }
     }
 
-    /// One line per attempt: ids, the attempt number, the result and what happens next.
+    /// Formats one line per attempt: ids, the attempt number, the result and what happens next.
     static func describe(_ outcome: DeliveryOutcome) -> String {
         let delivery = outcome.delivery
         let attempt = outcome.attempt
@@ -142,8 +142,8 @@ final class StateTracker: @unchecked Sendable {
         self.log = log
     }
 
-    // NOTE: the engine exposes no state-change subscription, so changes are noticed only after
-    // a delivery attempt of the hook; a change made by a save call is not logged here.
+    // NOTE: the engine exposes no state-change subscription, so a change is noticed only after
+    // a delivery attempt of the hook. A change made by a save call is not logged here.
     func check(webhookId: Int64) {
         queue.async { [self] in
             guard let webhook = try? engine.registry.get(id: webhookId) else { return }

@@ -70,7 +70,7 @@ final class Daemon: Sendable {
         return nil
     }
 
-    /// The listening port from the `listening on HOST:PORT` line.
+    /// Waits for the `listening on HOST:PORT` line and returns its port.
     func waitForPort() -> Int? {
         guard let line = waitForLine(containing: "listening on ") else { return nil }
         let address = line.components(separatedBy: "listening on ")[1].split(separator: " ")[0]

@@ -124,7 +124,7 @@ final class TestServer {
         port = try server.start().port
     }
 
-    /// A client that has completed the handshake.
+    /// Connects a client and completes the handshake.
     func connectedClient(token: String = "") throws -> RawClient {
         let client = try RawClient(port: port)
         client.sendFrame(.hello, payload: TestWire.hello(token: token))
@@ -159,7 +159,7 @@ final class TestServer {
     deinit { server.shutdown(gracePeriod: 0) }
 }
 
-/// A REQUEST frame's payload for a scripted call.
+/// Encodes the REQUEST payload of a scripted call.
 func script(_ text: String) -> [UInt8] { Array(text.utf8) }
 
 let scriptedMethod = Method.getWebhook.rawValue
