@@ -39,9 +39,10 @@ public struct ServerConfiguration: Sendable {
     public var handshakeTimeout: Double = 10
     /// Seconds a connection with no call running may stay silent before it is closed.
     public var idleTimeout: Double = 300
-    /// Receives one line per notable event (a client error, a rejected handshake, an accept
-    /// failure), without a trailing newline and never containing a token. Called on event
-    /// loop threads; it must not block for long. Nil logs nothing.
+    /// Receives one line per notable event (a client's protocol error, a rejected handshake, an
+    /// accept failure, a call failing with INTERNAL), without a trailing newline and never
+    /// containing a token. It is called on event loop and worker threads and must not block for
+    /// long. Nil logs nothing.
     public var log: (@Sendable (String) -> Void)?
 
     public init() {}
