@@ -1,6 +1,7 @@
 import Foundation
 import Hookwire
 import HookwireClient
+import Synchronization
 import Testing
 
 /// The `hookwire` command line end to end: the built `hookwire-cli` binary is spawned against a
@@ -284,5 +285,121 @@ import Testing
         #expect(table.status == 0)
         #expect(table.output.hasPrefix("ID"))
         #expect(table.output.contains("contact.created"))
+    }
+
+    @Test func testAttemptsAndLastErrorCommands() throws {
+        let receiver = try LoopbackReceiver(status: 500)
+        defer { receiver.stop() }
+        let server = try ClientEngineServer()
+        defer { server.stop(); server.removeFiles() }
+        let global = ["--server", server.address, "--json"]
+        let saved = try Self.run(
+            global + ["save", "--name", "Broken", "--url", "http://127.0.0.1:\(receiver.port)/b", "--events", "*"])
+        guard case .object(let hook) = try saved.json(), case .integer(let id)? = hook["id"] else {
+            throw HookwireError.invalidArgument("save failed: \(saved.error)")
+        }
+
+        let tested = try Self.run(["--server", server.address, "test", String(id)])
+        #expect(tested.status == 1)
+        #expect(tested.output.isEmpty)
+        #expect(tested.error.contains("test of webhook \(id) failed"), "stderr: \(tested.error)")
+
+        let published = try Self.run(global + ["publish", "contact.created", "--primary-key", "9"])
+        #expect(published.status == 0, "stderr: \(published.error)")
+        let listed = try Self.run(global + ["deliveries", "--webhook", String(id)])
+        guard case .array(let rows) = try listed.json(), case .object(let first)? = rows.first,
+            case .integer(let deliveryId)? = first["id"]
+        else {
+            throw HookwireError.invalidArgument("no delivery listed: \(listed.output) \(listed.error)")
+        }
+        var attempts: [JSONValue] = []
+        let attempted = try eventually {
+            let run = try Self.run(global + ["attempts", String(deliveryId)])
+            if case .array(let rows) = try run.json() { attempts = rows }
+            return !attempts.isEmpty
+        }
+        #expect(attempted, "no attempt of delivery \(deliveryId) was recorded")
+        if case .object(let attempt)? = attempts.first {
+            #expect(attempt["status"] == 500)
+            #expect(attempt["deliveryId"] == .integer(deliveryId))
+        }
+
+        let lastError = try Self.run(global + ["last-error", String(id)])
+        #expect(lastError.status == 0, "stderr: \(lastError.error)")
+        guard case .object(let report) = try lastError.json() else { throw HookwireError.invalidArgument(lastError.output) }
+        #expect(report["id"] == .integer(id))
+        if case .string(let text)? = report["lastError"] {
+            #expect(text.contains("500"), "last error: \(text)")
+        } else {
+            Issue.record("no last error after a failed attempt: \(lastError.output)")
+        }
+
+        let redelivered = try Self.run(
+            global + ["redeliver", "--webhook", String(id), "--since", "1970-01-01T00:00:00Z"])
+        #expect(redelivered.status == 0, "stderr: \(redelivered.error)")
+        guard case .object(let count) = try redelivered.json(), case .integer? = count["redelivered"] else {
+            throw HookwireError.invalidArgument(redelivered.output)
+        }
+        let missing = try Self.run(global + ["redeliver", "987654"])
+        #expect(missing.status == 1)
+        #expect(missing.error.contains("delivery 987654 not found"))
+    }
+
+    @Test func watchPrintsOutcomesAsJSONLines() async throws {
+        let receiver = try LoopbackReceiver()
+        defer { receiver.stop() }
+        let server = try ClientEngineServer()
+        defer { server.stop(); server.removeFiles() }
+        let client = try HookwireClient(server: server.address)
+        defer { client.close() }
+        let hook = try await client.save(
+            Webhook(name: "Watched", events: ["contact.*"], targetURL: "http://127.0.0.1:\(receiver.port)/w"))
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.toolPath())
+        process.arguments = ["--server", server.address, "--json", "watch", "--webhook", String(hook.id)]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+
+        // The watch starts once the tool has connected, so events are published until the
+        // first outcome line arrives, for at most 10 seconds.
+        let reader = output.fileHandleForReading
+        let firstLine = Mutex<String?>(nil)
+        let readerThread = Thread {
+            var buffer = Data()
+            while true {
+                let chunk = reader.availableData
+                if chunk.isEmpty { return }
+                buffer += chunk
+                if let newline = buffer.firstIndex(of: 0x0A) {
+                    firstLine.withLock { $0 = String(decoding: buffer[..<newline], as: UTF8.self) }
+                    return
+                }
+            }
+        }
+        readerThread.start()
+        var published: [String] = []
+        for _ in 0..<20 where firstLine.withLock({ $0 }) == nil {
+            published.append(try await client.publish(EventPublication(event: "contact.changed")).eventId)
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        let line = try #require(firstLine.withLock { $0 }, "watch printed no outcome")
+        guard case .object(let outcome) = try JSONValue(parsing: line), case .object(let delivery)? = outcome["delivery"],
+            case .object(let attempt)? = outcome["attempt"]
+        else {
+            Issue.record("watch printed no outcome object: \(line)")
+            return
+        }
+        #expect(delivery["webhookId"] == .integer(hook.id))
+        if case .string(let eventId)? = delivery["eventId"] {
+            #expect(published.contains(eventId))
+        }
+        #expect(attempt["status"] == 200)
     }
 }
