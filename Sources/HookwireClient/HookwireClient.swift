@@ -40,7 +40,8 @@ public final class HookwireClient: Sendable {
     }
 
     /// Opens the connection now, unless one is open, and waits for the server to accept the
-    /// handshake. Calls do not need this: they connect on first use.
+    /// handshake. Calls do not need this: they connect on first use. It blocks the calling
+    /// thread for up to the handshake timeout.
     /// - Throws: `HookwireError`: `unavailable` when the server cannot be reached,
     ///   `unauthenticated` for a rejected token, `timedOut` when the handshake takes too long.
     public func connect() throws {
@@ -172,6 +173,8 @@ public final class HookwireClient: Sendable {
             let connection: ClientConnection
             do {
                 connection = try self.connection()
+                // NOTE: a stream fails at once instead of waiting when every stream slot of the
+                // connection is taken, because this builder cannot suspend.
                 guard try connection.reserveSlot() else {
                     throw HookwireError(
                         .tooLarge, "too many calls in flight on the connection to \(connection.address) to start a stream")
