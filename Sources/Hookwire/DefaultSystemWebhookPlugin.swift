@@ -26,6 +26,7 @@ public struct DefaultSystemWebhookPlugin: SystemWebhookPlugin {
         var options = SQLiteDatabase.Options()
         options.synchronous = "NORMAL"
         let bookkeeping = try SQLiteDatabase(path: databasePath, options: options)
+        try bookkeeping.execute("PRAGMA mmap_size=268435456")
         return SystemStorage(
             webhooks: SQLiteWebhookStore(database: database),
             deliveryWebhooks: SQLiteWebhookStore(database: bookkeeping),

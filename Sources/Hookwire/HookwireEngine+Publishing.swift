@@ -7,9 +7,9 @@ extension HookwireEngine {
     /// hook are committed to the database.
     ///
     /// - Returns: The event id (a lowercase UUID) and the number of hooks it matched.
-    /// - Throws: `invalidArgument` for an invalid event name, entity or JSON value, naming it;
-    ///   `tooLarge` for an event over `maximumPayloadBytes`; `unavailable` after `shutdown`;
-    ///   the storage's error when the commit fails.
+    /// - Throws: `invalidArgument` for an invalid event name, entity or JSON value, naming it.
+    ///   `tooLarge` for an event over `maximumPayloadBytes`. `unavailable` after `shutdown`.
+    ///   The storage's error when the commit fails.
     public func publish(_ event: EventPublication, caller: Caller = .administrator) throws -> PublishResult {
         try publish(batch: [event], caller: caller)[0]
     }
@@ -35,7 +35,7 @@ extension HookwireEngine {
     /// Validates and serialises an event.
     func makeRecord(_ publication: EventPublication, at now: Date) throws -> EventRecord {
         try EventValidation.validate(publication)
-        let eventId = UUID().uuidString.lowercased()
+        let eventId = Self.makeEventId()
         let members = EventEnvelope.eventMembers(eventId: eventId, timestamp: now, publication: publication)
         let data = publication.data.map { $0.serialized() }
         let size = members.count + (data?.count ?? 0)
@@ -48,8 +48,22 @@ extension HookwireEngine {
         return EventRecord(eventId: eventId, event: publication.event, createdAt: now, members: members, data: data)
     }
 
-    /// Applies a hook's state change: holds or resumes its deliveries, drops its cached
-    /// definition, and publishes `webhook.started`, `webhook.stopped` or `webhook.errors` to the
+    /// Returns a random (version 4) UUID in lowercase text. Foundation's `UUID()` opens
+    /// /dev/urandom on every call on Linux, which showed in publish profiles.
+    static func makeEventId() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var high = generator.next() as UInt64
+        var low = generator.next() as UInt64
+        high = (high & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000
+        low = (low & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
+        let hex = String(high, radix: 16).leftPadded(to: 16) + String(low, radix: 16).leftPadded(to: 16)
+        let characters = Array(hex)
+        return String(characters[0..<8]) + "-" + String(characters[8..<12]) + "-" + String(characters[12..<16]) + "-"
+            + String(characters[16..<20]) + "-" + String(characters[20..<32])
+    }
+
+    /// Applies a hook's state change. It moves the hook's pending deliveries to held (or held
+    /// ones back to pending), drops its cached keys, and publishes `webhook.started`, `webhook.stopped` or `webhook.errors` to the
     /// hooks that listen to it, with the hook's id, states and the reason in `FieldValues`.
     func handleStateChange(_ change: WebhookStateChange) {
         let id = change.webhookId
@@ -80,5 +94,11 @@ extension HookwireEngine {
         if let record = try? makeRecord(publication, at: Date()) {
             committer.enqueue([record])
         }
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

@@ -105,8 +105,8 @@ public final class HookwireEngine: Sendable {
     public var pluginTypes: [String] { plugins.typeNames }
 
     /// Calls `handler` with the outcome of every attempt recorded from now on, on the delivery
-    /// thread; the handler must return quickly and must not call back into the engine's
-    /// blocking methods. Returns a token for `unwatch`.
+    /// thread. The handler must return quickly and must not call the engine's blocking
+    /// methods. Returns a token for `unwatch`.
     public func watch(_ handler: @escaping @Sendable (DeliveryOutcome) -> Void) -> UInt64 {
         dispatcher.watchers.add(handler)
     }

@@ -16,11 +16,12 @@ extension DeliveryDispatcher {
         let cap = settings.maximumInFlightPerWebhook
         var remaining: [Int64: Int] = [:]
         for (hookId, count) in inFlightPerHook { remaining[hookId] = max(0, cap - count) }
+        let limit = settings.maximumInFlight - inFlight.count
         let claimed: [ClaimedDelivery]
         do {
             claimed = try store.claimDue(
                 now: now, leaseUntil: now.addingTimeInterval(settings.leaseDuration),
-                limit: settings.maximumInFlight - inFlight.count, perWebhookRemaining: remaining,
+                limit: limit, perWebhookRemaining: remaining,
                 defaultPerWebhookLimit: cap)
         } catch {
             // NOTE: a storage error here is retried one second later; it is not reported anywhere.
@@ -52,7 +53,13 @@ extension DeliveryDispatcher {
         if !releases.isEmpty { _ = try? store.record(releases, now: now) }
         for hookId in heldHooks { _ = try? store.holdDeliveries(webhookId: hookId) }
         for hookId in deletedHooks { _ = try? store.cancelDeliveries(webhookId: hookId) }
-        nextDue = (try? store.nextDueTime()) ?? nil
+        // A claim that filled every free slot leaves more due work behind, so the next due time
+        // is now and needs no query.
+        if claimed.count >= limit {
+            nextDue = now
+        } else {
+            nextDue = (try? store.nextDueTime()) ?? nil
+        }
     }
 
     /// Reads the hook's current definition, once per claim round, so that a hook deleted or

@@ -1,7 +1,7 @@
 import Foundation
 import HookwireCore
 
-/// What one finished attempt produced, from HTTP or from a plugin.
+/// The outcome of one finished attempt, from HTTP or from a plugin.
 struct AttemptReport {
     var startedAt: Date
     var durationMilliseconds: Int64
@@ -21,6 +21,7 @@ struct AttemptReport {
         status = exchange.status
         responseHeaders = exchange.headers
         responseBody = exchange.body
+
         if exchange.errorKind != .none {
             errorKind = exchange.errorKind
             error = exchange.error
@@ -28,15 +29,18 @@ struct AttemptReport {
             message = exchange.error ?? "the request failed"
             return
         }
+        // Only the statuses that honour Retry-After need the header, so successes skip the scan.
+        let retryAfter =
+            AttemptClassification.retryAfterStatuses.contains(exchange.status) ? exchange.header("Retry-After") : nil
         verdict = AttemptClassification.classify(
-            status: exchange.status, retryAfterHeader: exchange.header("Retry-After"),
-            now: Date().timeIntervalSince1970)
+            status: exchange.status, retryAfterHeader: retryAfter, now: Date().timeIntervalSince1970)
         if case .success = verdict {
             errorKind = .none
             error = nil
             message = exchange.statusLine
             return
         }
+
         if (300...399).contains(exchange.status) {
             errorKind = .redirect
             let location = exchange.header("Location").map { " to \($0)" } ?? ""
@@ -77,7 +81,7 @@ struct AttemptReport {
 
 extension DeliveryDispatcher {
     /// Records finished attempts in one transaction, then updates the hooks' counters and
-    /// states through the registry and tells the watchers.
+    /// states by the registry's rule and notifies the watchers.
     func record(_ finished: [(InFlight, AttemptReport)]) {
         guard !finished.isEmpty else { return }
         let now = Date()

@@ -205,7 +205,7 @@ public final class DeliveryDispatcher: @unchecked Sendable {
         if draining {
             seconds = min(seconds, max(0, deadline.timeIntervalSince(now)))
         } else if let due = nextDue {
-            // A due time already passed means the due deliveries wait for a free slot; a
+            // A due time already passed means the due deliveries wait for a free slot. A
             // completion frees one and wakes the poll, so a short nap suffices.
             seconds = due > now ? min(seconds, due.timeIntervalSince(now)) : 0.25
         }

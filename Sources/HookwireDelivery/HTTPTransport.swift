@@ -12,7 +12,7 @@ public struct HTTPTransportConfiguration: Sendable {
     public var requestTimeout: Double = 15
     /// A PEM file of CA certificates to trust instead of the system's, or nil.
     public var caFile: String?
-    /// Which addresses may be dialled.
+    /// The policy that decides which addresses may be dialled.
     public var addressPolicy = AddressPolicy()
     /// The `User-Agent` header value.
     public var userAgent = "Hookwire"
@@ -90,24 +90,31 @@ public final class HTTPTransport: @unchecked Sendable {
     public func poll(timeoutMilliseconds: Int32) -> [(token: Int64, exchange: HTTPExchange)] {
         var finished: [(Int64, HTTPExchange)] = []
         collectUnstarted(into: &finished)
-        if transfers.isEmpty || finished.isEmpty {
-            curl_multi_poll(multi, nil, 0, finished.isEmpty ? timeoutMilliseconds : 0, nil)
-        }
+        // Drive transfers first, so that requests started since the last call go out before
+        // the wait; then wait only when nothing finished.
         var running: Int32 = 0
         curl_multi_perform(multi, &running)
+        collectDone(into: &finished)
+        if finished.isEmpty {
+            curl_multi_poll(multi, nil, 0, timeoutMilliseconds, nil)
+            curl_multi_perform(multi, &running)
+            collectDone(into: &finished)
+        }
+        return finished
+    }
+
+    private func collectDone(into finished: inout [(Int64, HTTPExchange)]) {
         var remaining: Int32 = 0
         while let message = curl_multi_info_read(multi, &remaining) {
             guard message.pointee.msg == CURLMSG_DONE, let handle = message.pointee.easy_handle else { continue }
             let result = message.pointee.data.result
-            let key = handle
-            guard let transfer = transfers.removeValue(forKey: key) else { continue }
+            guard let transfer = transfers.removeValue(forKey: handle) else { continue }
             curl_multi_remove_handle(multi, handle)
             let exchange = transfer.exchange(handle: handle, result: result)
             transfer.release()
             recycle(handle)
             finished.append((transfer.token, exchange))
         }
-        return finished
     }
 
     /// Interrupts a `poll` in progress from any thread.

@@ -103,8 +103,9 @@ public final class SQLiteDeliveryStore: DeliveryStore, @unchecked Sendable {
         return sqlite3_last_insert_rowid(db.handle)
     }
 
-    /// The `webhook-id` of a delivery is `msg_<event uuid without dashes>_<hook id>`: unique per
-    /// (event, hook) and the same on every attempt and redelivery.
+    /// Returns the start of the message ids of an event's deliveries. A delivery's `webhook-id`
+    /// is `msg_<event uuid without dashes>_<hook id>`, unique per (event, hook) and the same on
+    /// every attempt and redelivery.
     static func messageIdPrefix(_ eventId: String) -> String {
         "msg_" + eventId.filter { $0 != "-" } + "_"
     }

@@ -3,7 +3,7 @@ import Glibc
 
 // Peers of the delivery benchmark, nested so that their names cannot clash with other benchmarks.
 extension DeliveryBenchmark {
-    /// An nginx with a temporary configuration on a free loopback port that answers 200.
+    /// An nginx with a temporary configuration on a free loopback port that responds with 200.
     final class Nginx {
         let process = Process()
         let port: Int
@@ -112,7 +112,7 @@ extension DeliveryBenchmark {
         init(_ description: String) { self.description = description }
     }
 
-    /// A loopback TCP port that was free a moment ago.
+    /// Returns a loopback TCP port that was free a moment ago.
     static func freePort() throws -> Int {
         let probe = try BlackHole()
         defer { probe.close() }

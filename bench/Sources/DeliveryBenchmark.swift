@@ -63,7 +63,7 @@ enum DeliveryBenchmark {
         try measureMemory(directory: directory, pending: pending, publication: body)
     }
 
-    /// An event whose delivery body is about `size` bytes.
+    /// Returns an event whose delivery body is about `size` bytes.
     static func samplePublication(size: Int) -> EventPublication {
         EventPublication(
             event: "contact.changed", primaryKey: 4711, changes: ["name", "department"],
@@ -128,13 +128,13 @@ enum DeliveryBenchmark {
         return rate
     }
 
-    /// The body one delivery sends, captured through a test call.
+    /// Returns the body that one delivery of `publication` sends.
     static func sampleBody(url: String, directory: URL, publication: EventPublication) throws -> [UInt8] {
         let members = EventEnvelope.eventMembers(eventId: UUID().uuidString.lowercased(), timestamp: Date(), publication: publication)
         return EventEnvelope.body(eventMembers: members, data: nil, webhookName: "bench 1", properties: [:])
     }
 
-    /// Publishes deliveries to hooks whose target accepts connections but never answers, and
+    /// Publishes deliveries to hooks whose target accepts connections but never responds, and
     /// prints the resident memory while they are pending.
     static func measureMemory(directory: URL, pending: Int, publication: EventPublication) throws {
         let blackHole = try BlackHole()
