@@ -10,10 +10,11 @@ final class WorkerPool: @unchecked Sendable {
     private var queue: [@Sendable () -> Void] = []
     private var head = 0
     private var isStopping = false
-    private var threads: [Thread] = []
     private let exited = DispatchGroup()
 
-    /// Starts `count` threads named `name-1`, `name-2`, and so on.
+    /// Starts `count` threads named `name-1`, `name-2`, and so on. The pool keeps no reference to
+    /// its threads: each thread's closure retains the pool until the thread exits, so a stopped
+    /// pool is freed with no cycle left behind.
     init(count: Int, name: String) {
         for index in 0..<max(1, count) {
             exited.enter()
@@ -23,7 +24,6 @@ final class WorkerPool: @unchecked Sendable {
             }
             thread.name = "\(name)-\(index + 1)"
             thread.stackSize = 1 << 20
-            threads.append(thread)
             thread.start()
         }
     }
