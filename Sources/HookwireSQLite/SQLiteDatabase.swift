@@ -42,6 +42,11 @@ public final class SQLiteDatabase: @unchecked Sendable {
     // The lock is recursive so that a store method may call another inside a transaction.
     private let lock = NSRecursiveLock()
     private let connection: SQLiteConnection
+    /// Actions waiting for the outermost transaction to end, used only under `lock`.
+    private var transactionEndActions: [() -> Void] = []
+    /// Read-only connections for `read` while another thread uses this one, or nil for
+    /// in-memory and read-only databases.
+    private let readers: SQLiteReaderPool?
 
     /// Opens (creating when missing, unless read-only) and migrates the database at `path`.
     ///
@@ -52,6 +57,10 @@ public final class SQLiteDatabase: @unchecked Sendable {
     ///   missing directory. Each message names the path.
     public init(path: String = SQLiteDatabase.defaultPath, options: Options = .init()) throws {
         self.path = path
+        let isFile = path != ":memory:" && !path.isEmpty && !path.hasPrefix("file:")
+        readers =
+            isFile && !options.readOnly
+            ? SQLiteReaderPool(path: path, writerOptions: options) : nil
         var flags = SQLITE_OPEN_NOMUTEX
         flags |= options.readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         var handle: OpaquePointer?
@@ -89,6 +98,20 @@ public final class SQLiteDatabase: @unchecked Sendable {
         return try body(connection)
     }
 
+    /// Runs `body` on a connection for reading only: this database's own one when no other
+    /// thread is using it, otherwise a read-only connection of the same file.
+    ///
+    /// A thread inside `transaction` always gets its own connection, so it reads its uncommitted
+    /// writes. Other reads see the latest commit, as on the own connection.
+    public func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        if lock.try() {
+            defer { lock.unlock() }
+            return try body(connection)
+        }
+        if let readers, let value = try readers.withReader(body) { return value }
+        return try withConnection(body)
+    }
+
     /// Runs `body` in a transaction (`BEGIN IMMEDIATE … COMMIT`) with exclusive use of the
     /// connection. It rolls back when `body` throws or the commit fails, so a failed write
     /// leaves the previous state intact. A nested call uses a savepoint.
@@ -96,7 +119,24 @@ public final class SQLiteDatabase: @unchecked Sendable {
     public func transaction<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
+        guard connection.transactionDepth == 0 else { return try connection.transaction(body) }
+        defer { runTransactionEndActions() }
         return try connection.transaction(body)
+    }
+
+    /// Runs `action` once the outermost transaction in progress on this database has committed
+    /// or rolled back, still under the connection's lock. Call it only inside `transaction`.
+    func whenTransactionEnds(_ action: @escaping () -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        precondition(connection.transactionDepth > 0, "whenTransactionEnds called outside a transaction")
+        transactionEndActions.append(action)
+    }
+
+    private func runTransactionEndActions() {
+        let actions = transactionEndActions
+        transactionEndActions = []
+        for action in actions { action() }
     }
 
     /// Runs one or more SQL statements without parameters or results, such as a `PRAGMA`.

@@ -5,14 +5,19 @@ import HookwireCore
 ///
 /// Every write runs in one transaction, so a failure (disk full, I/O error, a throwing
 /// closure) leaves the previous state intact. Statements are prepared once per connection and
-/// reused. Thread-safe: calls are serialised on the database's connection.
+/// reused. Thread-safe: calls are serialised on the database's connection, except reads of a
+/// hook by id that `WebhookCache` returns without SQLite. Every store on the same file in this
+/// process shares that cache, and every write through them keeps it coherent.
 public final class SQLiteWebhookStore: WebhookStore {
     /// The database the store reads and writes. Other stores (deliveries) may share it.
     public let database: SQLiteDatabase
+    /// Hooks by id, shared with the other stores on the same file.
+    let cache: WebhookCache
 
     /// Uses an open database.
     public init(database: SQLiteDatabase) {
         self.database = database
+        self.cache = WebhookCache.shared(forPath: database.path)
     }
 
     /// Opens (creating and migrating when needed) the database file at `path`, `hookwire.db`
@@ -42,6 +47,7 @@ public final class SQLiteWebhookStore: WebhookStore {
             guard let before = try fetch(id: id, connection: connection) else { return nil }
             var changed = try change(before)
             changed.id = id
+            beginWrite(id: id)
             try connection.run(WebhookSQL.update) { statement in
                 Self.bindColumns(of: changed, to: statement)
                 statement.bind(14, id)
@@ -59,20 +65,25 @@ public final class SQLiteWebhookStore: WebhookStore {
         try database.transaction { connection in
             guard let existing = try fetch(id: id, connection: connection) else { return nil }
             try check(existing)
+            beginWrite(id: id)
             try connection.run(WebhookSQL.delete) { $0.bind(1, id) }
             return existing
         }
     }
 
     public func webhook(id: Int64) throws -> Webhook? {
-        try database.withConnection { connection in
+        if let cached = cache.webhook(id: id) { return cached }
+        let ticket = cache.ticket(id: id)
+        let stored = try database.read { connection in
             try fetch(id: id, connection: connection)
         }
+        if let stored, let ticket { cache.fill(stored, ticket: ticket) }
+        return stored
     }
 
     public func webhooks(matching filter: WebhookFilter) throws -> [Webhook] {
         let sql = WebhookSQL.list(filter)
-        return try database.withConnection { connection in
+        return try database.read { connection in
             try connection.withStatement(sql) { statement in
                 statement.bind(1, filter.afterId)
                 statement.bind(2, filter.name)
@@ -95,7 +106,7 @@ public final class SQLiteWebhookStore: WebhookStore {
     }
 
     public func usage(id: Int64) throws -> WebhookUsage? {
-        try database.withConnection { connection in
+        try database.read { connection in
             try fetchUsage(id: id, connection: connection)?.usage
         }
     }
@@ -107,6 +118,7 @@ public final class SQLiteWebhookStore: WebhookStore {
             guard let current = try fetchUsage(id: id, connection: connection) else { return nil }
             let next = try change(current.state, current.usage)
             if next.state != current.state {
+                beginWrite(id: id)
                 try connection.run(WebhookSQL.updateState) { statement in
                     statement.bind(1, Int64(next.state.rawValue))
                     statement.bind(2, id)
@@ -125,6 +137,15 @@ public final class SQLiteWebhookStore: WebhookStore {
     }
 
     // MARK: Helpers
+
+    /// Takes the hook out of the cache until the transaction in progress ends. Call it before
+    /// changing the hook's `webhooks` row. Counters are not cached, so changing only
+    /// them needs no call.
+    private func beginWrite(id: Int64) {
+        cache.beginWrite(id: id)
+        let cache = cache
+        database.whenTransactionEnds { cache.endWrite(id: id) }
+    }
 
     private func insertEvents(_ events: [String], webhookId: Int64, connection: SQLiteConnection) throws {
         for (position, event) in events.enumerated() {

@@ -1,0 +1,162 @@
+import Foundation
+import HookwireCore
+import Synchronization
+
+/// Webhooks by id, kept in memory so that reading a hook by id needs no SQLite call.
+///
+/// SQLite stays the source of truth, and the cache contains copies of committed rows. Every store on the same
+/// database file in this process shares one cache (see `shared(forPath:)`), so a write through
+/// any of them reaches readers of all of them.
+///
+/// Coherence: a writer calls `beginWrite(id:)` inside its transaction before it changes the
+/// row, and `endWrite(id:)` once the outermost transaction has committed or rolled back. Both
+/// drop the cached copy and advance a generation. A reader that misses takes a `ticket(id:)`
+/// before it reads SQLite and offers the row to `fill(_:ticket:)`, which keeps it only when no
+/// write began or ended in between and none is in progress on that id. So once a write
+/// returns, no reader is served the row as it was before that write.
+///
+/// Memory: at most `capacity` hooks. When full, filling evicts one cached hook picked at random,
+/// which needs no bookkeeping on reads. A hook takes roughly 0.5 to 2 KB, so the default
+/// 100,000 hooks stay below about 200 MB.
+///
+/// Thread safety: every method may be called from any thread; the state sits in one `Mutex`,
+/// held only to copy a hook in or out.
+final class WebhookCache: Sendable {
+    /// The default maximum number of hooks in one cache.
+    static let defaultCapacity = 100_000
+
+    private struct Entry {
+        var webhook: Webhook
+        /// The entry's position in `State.keys`.
+        var slot: Int
+    }
+
+    private struct State {
+        var entries: [Int64: Entry] = [:]
+        /// The cached ids, in no order, so that eviction can pick one at random in O(1).
+        var keys: [Int64] = []
+        /// Writes in progress per id: while an id is here, reads of it are not cached.
+        var writing: [Int64: Int] = [:]
+        /// Advances at every `beginWrite` and `endWrite`, so that a fill with an older ticket is
+        /// rejected.
+        var generation: UInt64 = 0
+        var generator = SystemRandomNumberGenerator()
+
+        mutating func remove(_ id: Int64) {
+            guard let entry = entries.removeValue(forKey: id) else { return }
+            let last = keys.removeLast()
+            if last != id {
+                keys[entry.slot] = last
+                entries[last]?.slot = entry.slot
+            }
+        }
+    }
+
+    /// A reader's permission to cache what it read, taken before reading.
+    struct Ticket {
+        fileprivate let generation: UInt64
+    }
+
+    /// The maximum number of cached hooks.
+    let capacity: Int
+    private let state = Mutex(State())
+
+    /// Creates an empty cache holding at most `capacity` hooks (at least 1).
+    init(capacity: Int = WebhookCache.defaultCapacity) {
+        self.capacity = max(capacity, 1)
+    }
+
+    /// Returns the cached copy of the hook, or nil when it is not cached.
+    func webhook(id: Int64) -> Webhook? {
+        state.withLock { $0.entries[id]?.webhook }
+    }
+
+    /// Returns a ticket for filling `id` after reading it, or nil while a write to it is in
+    /// progress, when what SQLite returns may be about to change.
+    func ticket(id: Int64) -> Ticket? {
+        state.withLock { state in
+            state.writing[id] == nil ? Ticket(generation: state.generation) : nil
+        }
+    }
+
+    /// Caches `webhook`, read from SQLite after `ticket` was taken, unless a write began or
+    /// ended since.
+    func fill(_ webhook: Webhook, ticket: Ticket) {
+        state.withLock { state in
+            guard state.generation == ticket.generation else { return }
+            let id = webhook.id
+            if state.entries[id] != nil {
+                state.entries[id]?.webhook = webhook
+                return
+            }
+            if state.keys.count >= capacity {
+                let victim = Int.random(in: 0..<state.keys.count, using: &state.generator)
+                state.remove(state.keys[victim])
+            }
+            state.entries[id] = Entry(webhook: webhook, slot: state.keys.count)
+            state.keys.append(id)
+        }
+    }
+
+    /// Drops the cached copy of `id` and rejects fills until the matching `endWrite`. Call it
+    /// inside the writing transaction, before the row changes.
+    func beginWrite(id: Int64) {
+        state.withLock { state in
+            state.remove(id)
+            state.writing[id, default: 0] += 1
+            state.generation &+= 1
+        }
+    }
+
+    /// Ends a write begun by `beginWrite`, after its transaction committed or rolled back.
+    func endWrite(id: Int64) {
+        state.withLock { state in
+            state.remove(id)
+            if let count = state.writing[id], count > 1 {
+                state.writing[id] = count - 1
+            } else {
+                state.writing[id] = nil
+            }
+            state.generation &+= 1
+        }
+    }
+
+    /// The number of hooks cached now.
+    var count: Int {
+        state.withLock { $0.entries.count }
+    }
+
+    // MARK: One cache per file
+
+    /// A cache that lives only as long as some store references it.
+    private struct WeakCache {
+        weak var cache: WebhookCache?
+    }
+
+    private static let byFile = Mutex<[String: WeakCache]>([:])
+
+    /// Returns the cache of the database file at `path`, shared by every store in this process
+    /// that opens the same file, or a new private cache for `:memory:` and empty paths.
+    ///
+    // NOTE: this cache misses writes made by another process on the same file. While hookwired
+    // or an embedding host serves hooks from a file, other processes must change them through it.
+    static func shared(forPath path: String) -> WebhookCache {
+        guard path != ":memory:", !path.isEmpty, !path.hasPrefix("file:") else { return WebhookCache() }
+        let key = canonicalPath(path)
+        return byFile.withLock { caches in
+            if let cache = caches[key]?.cache { return cache }
+            caches = caches.filter { $0.value.cache != nil }
+            let cache = WebhookCache()
+            caches[key] = WeakCache(cache: cache)
+            return cache
+        }
+    }
+
+    /// Resolves symbolic links and relative parts, so that two spellings of one file share a
+    /// cache. Falls back to `path` when it cannot be resolved.
+    private static func canonicalPath(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+}
