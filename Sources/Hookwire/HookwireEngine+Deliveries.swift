@@ -45,7 +45,8 @@ extension HookwireEngine {
     }
 
     /// Makes a finished or held delivery pending again, due now. Its `webhook-id` stays the
-    /// same, and its attempt count continues.
+    /// same, and its attempt count continues, so a delivery that had used up the retry
+    /// schedule gets one attempt and fails again without retries if that attempt fails.
     ///
     /// - Throws: `notFound` for an unknown delivery, `failedPrecondition` for a cancelled one,
     ///   `permissionDenied` for a delivery to another application's hook.
@@ -96,7 +97,8 @@ extension HookwireEngine {
         return newSecret
     }
 
-    /// Deletes the hook and cancels its unfinished deliveries.
+    /// Deletes the hook and cancels its unfinished deliveries at once. A hook deleted through
+    /// `registry.delete` has its deliveries cancelled when each falls due instead.
     public func deleteWebhook(id: Int64, caller: Caller = .administrator) throws {
         try registry.delete(id: id, caller: caller)
         _ = try store.cancelDeliveries(webhookId: id)

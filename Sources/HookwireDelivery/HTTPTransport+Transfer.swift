@@ -59,7 +59,8 @@ final class Transfer {
         if let failure {
             exchange.errorKind = failure.0
             exchange.error = failure.1
-        } else if let refusal {
+        } else if result != CURLE_OK, let refusal {
+            // A refused address only matters when no other address of the host connected.
             exchange.status = 0
             exchange.errorKind = .blockedAddress
             exchange.error = refusal

@@ -16,32 +16,47 @@ extension SQLiteDeliveryStore {
                 expire.bind(1, now)
                 try expire.step()
 
-                let select = try db.statement(
+                // Choose from the index alone (it covers state, due time and hook), then read
+                // the chosen rows with their events; most scanned rows belong to capped hooks.
+                let candidates = try db.statement(
                     """
-                    SELECT d.id, d.message_id, d.webhook_id, e.event_id, e.event, d.attempts, d.created_at,
-                           e.members, e.data
-                    FROM deliveries d JOIN events e ON e.id = d.event_rowid
-                    WHERE d.state = 0 AND d.next_attempt_at <= ?1
-                      AND d.webhook_id NOT IN (SELECT value FROM json_each(?2))
-                    ORDER BY d.next_attempt_at LIMIT ?3
+                    SELECT id, webhook_id FROM deliveries
+                    WHERE state = 0 AND next_attempt_at <= ?1
+                      AND webhook_id NOT IN (SELECT value FROM json_each(?2))
+                    ORDER BY next_attempt_at LIMIT ?3
                     """)
-                select.bind(1, now)
-                select.bind(2, "[" + excluded.joined(separator: ",") + "]")
-                select.bind(3, limit + limit / 2 + defaultPerWebhookLimit)
+                candidates.bind(1, now)
+                candidates.bind(2, "[" + excluded.joined(separator: ",") + "]")
+                candidates.bind(3, limit + limit / 2 + defaultPerWebhookLimit)
                 var taken: [Int64: Int] = [:]
-                var claimed: [ClaimedDelivery] = []
-                while claimed.count < limit, try select.step() {
-                    let hookId = select.int64(2)
+                var chosen: [Int64] = []
+                while chosen.count < limit, try candidates.step() {
+                    let hookId = candidates.int64(1)
                     let allowed = perWebhookRemaining[hookId] ?? defaultPerWebhookLimit
                     guard taken[hookId, default: 0] < allowed else { continue }
                     taken[hookId, default: 0] += 1
+                    chosen.append(candidates.int64(0))
+                }
+                sqlite3_reset(candidates.handle)
+
+                var claimed: [ClaimedDelivery] = []
+                claimed.reserveCapacity(chosen.count)
+                for id in chosen {
+                    let row = try db.statement(
+                        """
+                        SELECT d.id, d.message_id, d.webhook_id, e.event_id, e.event, d.attempts, d.created_at,
+                               e.members, e.data
+                        FROM deliveries d JOIN events e ON e.id = d.event_rowid WHERE d.id = ?1
+                        """)
+                    row.bind(1, id)
+                    guard try row.step() else { continue }
                     claimed.append(
                         ClaimedDelivery(
-                            id: select.int64(0), messageId: select.text(1), webhookId: hookId,
-                            eventId: select.text(3), event: select.text(4), attempts: Int32(select.int64(5)),
-                            createdAt: select.date(6), members: select.blob(7), data: select.optionalBlob(8)))
+                            id: row.int64(0), messageId: row.text(1), webhookId: row.int64(2), eventId: row.text(3),
+                            event: row.text(4), attempts: Int32(row.int64(5)), createdAt: row.date(6),
+                            members: row.blob(7), data: row.optionalBlob(8)))
+                    sqlite3_reset(row.handle)
                 }
-                sqlite3_reset(select.handle)
                 for delivery in claimed {
                     let mark = try db.statement("UPDATE deliveries SET state = 1, next_attempt_at = ?1 WHERE id = ?2")
                     mark.bind(1, leaseUntil)

@@ -40,7 +40,7 @@ public enum SchemaV2Deliveries {
             last_status INTEGER NOT NULL DEFAULT 0,
             last_error TEXT
         );
-        CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(state, next_attempt_at);
+        CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(state, next_attempt_at, webhook_id);
         CREATE INDEX IF NOT EXISTS deliveries_webhook ON deliveries(webhook_id, state, created_at);
         CREATE INDEX IF NOT EXISTS deliveries_event ON deliveries(event_rowid);
         CREATE INDEX IF NOT EXISTS deliveries_finished ON deliveries(finished_at) WHERE finished_at IS NOT NULL;
