@@ -54,6 +54,7 @@ enum DeliveryBenchmark {
         let fanOut = try measure(
             label: "1 event -> 100 hooks", directory: directory, url: url, hooks: 100, events: rounds, batch: 1,
             publication: body)
+        try measureIdleLatency(directory: directory, url: url, events: 200, publication: body)
         let bodyBytes = try sampleBody(url: url, directory: directory, publication: body)
         for connections in [8, 64] {
             let rate = try Wrk.run(url: url, body: bodyBytes, connections: connections, seconds: seconds, directory: directory)
@@ -126,6 +127,35 @@ enum DeliveryBenchmark {
                 format: "%@: %d signed deliveries in %.2f s = %.0f deliveries/s (publishing took %.2f s, %d non-200); publish->first attempt p50 %.1f ms, p99 %.1f ms",
                 label, result.done, elapsed, rate, publishSeconds, result.failed, percentile(0.5), percentile(0.99)))
         return rate
+    }
+
+    /// Publishes `events` events one at a time to one hook, each after the previous one was
+    /// delivered, and prints p50/p99 from the publish call to the first attempt's start.
+    static func measureIdleLatency(directory: URL, url: String, events: Int, publication: EventPublication) throws {
+        let engine = try HookwireEngine.open(configuration(directory: directory, name: "idle.db"))
+        defer { engine.shutdown(timeout: 5) }
+        _ = try engine.registry.save(Webhook(name: "idle", events: ["contact.changed"], targetURL: url))
+        let started = Mutex<Date?>(nil)
+        let delivered = DispatchSemaphore(value: 0)
+        let token = engine.watch { outcome in
+            started.withLock { $0 = outcome.attempt.startedAt }
+            delivered.signal()
+        }
+        defer { engine.unwatch(token) }
+        var latencies: [Double] = []
+        for _ in 0..<events {
+            let publishedAt = Date()
+            _ = try engine.publish(publication)
+            if delivered.wait(timeout: .now() + 10) == .timedOut { continue }
+            if let start = started.withLock({ $0 }) { latencies.append(start.timeIntervalSince(publishedAt) * 1000) }
+        }
+        latencies.sort()
+        guard !latencies.isEmpty else { return }
+        print(
+            String(
+                format: "idle, 1 event at a time -> 1 hook: publish call -> first attempt p50 %.2f ms, p99 %.2f ms (%d events)",
+                latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
+                latencies.count))
     }
 
     /// Returns the body that one delivery of `publication` sends.
