@@ -108,7 +108,7 @@ final class Transfer {
         guard let data, let context else { return length }
         let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
         let bytes = UnsafeRawBufferPointer(start: data, count: length)
-        // A new status line starts a new response (after a 1xx interim one): keep only the last.
+        // A new status line starts a new response after a 1xx interim one, so only the last is kept.
         if length >= 5, bytes.starts(with: "HTTP/".utf8) { transfer.headers.removeAll(keepingCapacity: true) }
         let room = HTTPTransport.headerLimit - transfer.headers.count
         if room > 0 { transfer.headers.append(contentsOf: bytes.prefix(room)) }

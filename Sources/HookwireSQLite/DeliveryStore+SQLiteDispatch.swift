@@ -10,14 +10,14 @@ extension SQLiteDeliveryStore {
         let excluded = perWebhookRemaining.filter { $0.value <= 0 }.map { String($0.key) }
         return try withBookkeeping { db in
             try db.transaction {
-                // Leases that ran out belong to attempts whose process died: due again now.
+                // A lease that ran out belongs to an attempt whose process died, so it is due again now.
                 let expire = try db.statement(
                     "UPDATE deliveries SET state = 0 WHERE state = 1 AND next_attempt_at <= ?1")
                 expire.bind(1, now)
                 try expire.step()
 
-                // Choose from the index alone (it covers state, due time and hook), then read
-                // the chosen rows with their events; most scanned rows belong to capped hooks.
+                // Most scanned rows belong to hooks at their cap, so the choice reads only the
+                // index (it covers state, due time and hook). Then the chosen rows are read.
                 let candidates = try db.statement(
                     """
                     SELECT id, webhook_id FROM deliveries

@@ -3,7 +3,7 @@
 ///
 /// - `events`: one row per published event, with the envelope's event members serialised once
 ///   (`members`) and the publisher's data (`data`).
-/// - `deliveries`: one row per (event, hook). `state` holds `DeliveryState` raw values.
+/// - `deliveries`: one row per (event, hook). `state` contains `DeliveryState` raw values.
 ///   `next_attempt_at` is the due time of a pending delivery and the lease expiry of an
 ///   in-flight one, so one index answers both "what is due" and "which leases ran out".
 /// - `delivery_attempts`: every attempt with its time, duration, status, error kind, response
