@@ -116,9 +116,21 @@ extension HookwireEngine {
         guard let webhook = try registry.get(id: id) else {
             throw HookwireError.notFound("webhook \(id) not found")
         }
-        if !caller.isAdministrator, let owner = webhook.applicationToken, owner != caller.applicationToken {
+        if !caller.isAdministrator, let owner = webhook.applicationToken,
+            !Self.tokensEqual(owner, caller.applicationToken ?? "")
+        {
             throw HookwireError(.permissionDenied, "webhook \(id) belongs to another application")
         }
         return webhook
+    }
+
+    /// Compares application tokens in time that depends only on their lengths.
+    static func tokensEqual(_ left: String, _ right: String) -> Bool {
+        let a = Array(left.utf8)
+        let b = Array(right.utf8)
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in 0..<a.count { difference |= a[index] ^ b[index] }
+        return difference == 0
     }
 }
