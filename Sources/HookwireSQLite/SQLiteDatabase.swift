@@ -112,6 +112,9 @@ public final class SQLiteDatabase: @unchecked Sendable {
         return try withConnection(body)
     }
 
+    /// The number of idle read-only connections `read` keeps, or nil when it opens none.
+    var readerPoolIdleCount: Int? { readers?.idleCount }
+
     /// Runs `body` in a transaction (`BEGIN IMMEDIATE … COMMIT`) with exclusive use of the
     /// connection. It rolls back when `body` throws or the commit fails, so a failed write
     /// leaves the previous state intact. A nested call uses a savepoint.

@@ -197,6 +197,30 @@ struct TwoConnectionFixture {
         #expect(try reopened.get(id: served[1].id)?.state == .tooManyErrors)
     }
 
+    /// While one thread holds the store's connection, reads on other threads go through a
+    /// read-only connection and return the committed hooks without waiting.
+    @Test func readsDoNotWaitForBusyConnection() throws {
+        let fixture = try RegistryFixture()
+        let hook = try fixture.registry.save(sampleHook())
+        let holding = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let database = fixture.store.database
+        let holder = Thread {
+            database.withConnection { _ in
+                holding.signal()
+                release.wait()
+            }
+        }
+        holder.start()
+        holding.wait()
+        defer { release.signal() }
+
+        #expect(try fixture.registry.list().map(\.id) == [hook.id])
+        #expect(try fixture.registry.usage(id: hook.id).totalCalls == 0)
+        #expect(try fixture.registry.get(id: hook.id) == hook)
+        #expect(fixture.store.database.readerPoolIdleCount == 1)
+    }
+
     @Test func memoryDatabasesHaveOwnCaches() throws {
         let first = try SQLiteWebhookStore(path: ":memory:")
         let second = try SQLiteWebhookStore(path: ":memory:")
