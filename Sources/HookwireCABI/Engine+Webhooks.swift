@@ -67,7 +67,7 @@ public func hw_engine_list_webhooks(
 @c @implementation
 public func hw_engine_delete_webhook(_ engine: OpaquePointer?, _ caller: UnsafePointer<hw_caller>?, _ id: Int64) -> hw_status {
     withEngine(engine) { object in
-        try object.engine.registry.delete(id: id, caller: try hostCaller(caller))
+        try object.engine.deleteWebhook(id: id, caller: try hostCaller(caller))
     }
 }
 

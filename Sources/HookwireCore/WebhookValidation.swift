@@ -40,8 +40,10 @@ public enum WebhookValidation {
         try validateText(name, field: "name", maximum: maximumNameLength)
     }
 
-    /// Checks that the list is not empty and that each event name is 1 to 255 bytes with no
-    /// whitespace or control characters. `*` and `entity.*` are accepted as patterns.
+    /// Checks that the list is not empty and that each entry is something a published event can
+    /// match: an event name under the rule that publishing enforces
+    /// (`EventValidation.validateEventName`), `*` for every event, or `entity.*` for every event
+    /// of one entity, where the entity is the part of an event name before its first full stop.
     public static func validateEvents(_ events: [String]) throws {
         guard !events.isEmpty else {
             throw HookwireError.invalidArgument("invalid events []: a webhook must listen to at least one event")
@@ -58,7 +60,23 @@ public enum WebhookValidation {
                 throw HookwireError.invalidArgument(
                     "invalid event \(quotedForMessage(event)): an event name must not contain spaces or control characters")
             }
+            guard isSubscribable(event) else {
+                throw HookwireError.invalidArgument(
+                    "invalid event \(quotedForMessage(event)): expected an event name of letters, digits, '_', '-' "
+                        + "or '.' (such as contact.created), * for every event, or entity.* (such as contact.*) "
+                        + "for every event of one entity")
+            }
         }
+    }
+
+    /// Returns whether a published event can ever match this subscription entry.
+    static func isSubscribable(_ event: String) -> Bool {
+        if event == "*" { return true }
+        if event.hasSuffix(".*") {
+            let entity = event.dropLast(2)
+            return !entity.contains(".") && (try? EventValidation.validateEventName(String(entity))) != nil
+        }
+        return (try? EventValidation.validateEventName(event)) != nil
     }
 
     /// Checks that a type name is not empty and that a plugin exists for it.
@@ -95,6 +113,10 @@ public enum WebhookValidation {
         guard isValid else {
             throw HookwireError.invalidArgument(
                 "invalid targetURL \(quotedForMessage(targetURL)): must be an absolute http or https URL")
+        }
+        if let port = URLComponents(string: targetURL)?.port, !(1...65535).contains(port) {
+            throw HookwireError.invalidArgument(
+                "invalid targetURL \(quotedForMessage(targetURL)): port \(port) is outside 1 to 65535")
         }
     }
 

@@ -135,6 +135,9 @@ public final class DeliveryDispatcher: @unchecked Sendable {
         transport.wakeup()
         exited.wait()
         workerPool?.stop(threads: settings.pluginThreads)
+        // The pool's completion closure retains this dispatcher, so dropping the pool breaks the
+        // cycle and lets a closed engine be freed. The delivery thread that read it has exited.
+        workerPool = nil
         // The thread has exited, so the next shutdown call must not wait for it again.
         exited.signal()
     }

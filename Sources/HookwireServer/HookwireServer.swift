@@ -33,8 +33,8 @@ public final class HookwireServer: Sendable {
         case stopped
     }
 
-    /// The server's version, printed by `hookwired` at start.
-    public static let version = "0.1.0"
+    /// The server's version, printed by `hookwired` at start: the engine's version.
+    public static let version = HookwireEngine.version
 
     private let handler: any CallHandler
     private let configuration: ServerConfiguration
@@ -101,26 +101,48 @@ public final class HookwireServer: Sendable {
 
     /// Opens one listening socket per event loop on the same port with SO_REUSEPORT, so that the
     /// kernel spreads new connections across the loops.
+    ///
+    /// SO_REUSEPORT would also let a second server of the same user join the group on a port
+    /// that is in use, splitting clients between two databases. So the port is first bound
+    /// without it, which fails with EADDRINUSE when any server listens there, and that probe is
+    /// closed before the group is bound.
+    // NOTE: two servers started in the same instant can both pass the probe.
     private func bindListeners() throws -> (fds: [Int32], port: Int) {
         let count = configuration.eventLoopCount
         var fds: [Int32] = []
         var port = Int32(configuration.port)
+        if count > 1 {
+            var bound: Int32 = 0
+            let probe = hw_tcp_listen(configuration.host, port, 0, 1, &bound)
+            if probe < 0 {
+                try throwListenFailure(probe, port: port)
+            }
+            close(probe)
+            port = bound
+        }
         for _ in 0..<count {
             var bound: Int32 = 0
             let fd = hw_tcp_listen(configuration.host, port, count > 1 ? 1 : 0, 1024, &bound)
             if fd < 0 {
-                let reason = fd == -2 ? nil : String(cString: strerror(errno))
+                let savedErrno = errno
                 for open in fds { close(open) }
-                if let reason {
-                    throw HookwireError(
-                        .unavailable, "cannot listen on \(ListenAddress(host: configuration.host, port: Int(port))): \(reason)")
-                }
-                throw HookwireError.invalidArgument("listen host \(configuration.host) does not resolve to an address")
+                errno = savedErrno
+                try throwListenFailure(fd, port: port)
             }
             fds.append(fd)
             port = bound
         }
         return (fds, Int(port))
+    }
+
+    /// Throws the error for a failed `hw_tcp_listen` result, reading `errno`.
+    private func throwListenFailure(_ result: Int32, port: Int32) throws -> Never {
+        if result == -2 {
+            throw HookwireError.invalidArgument("listen host \(configuration.host) does not resolve to an address")
+        }
+        let reason = String(cString: strerror(errno))
+        throw HookwireError(
+            .unavailable, "cannot listen on \(ListenAddress(host: configuration.host, port: Int(port))): \(reason)")
     }
 
     /// Stops accepting, sends GOAWAY to every client, lets running calls finish for up to

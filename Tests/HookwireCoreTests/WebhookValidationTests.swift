@@ -45,6 +45,25 @@ import Testing
         #expect(message { $0.events = [String(repeating: "e", count: 256)] }?.contains("longer than 255 bytes") == true)
     }
 
+    @Test(arguments: ["contact/created", "*.created", "con*tact", "list.category.*", "contact..created", "ÅÆ.x", ".*"])
+    func rejectsUnmatchableEvent(_ event: String) {
+        #expect(message { $0.events = ["contact.created", event] }
+            == "invalid event \(quotedForMessage(event)): expected an event name of letters, digits, '_', '-' "
+                + "or '.' (such as contact.created), * for every event, or entity.* (such as contact.*) "
+                + "for every event of one entity")
+    }
+
+    @Test func acceptsNamesAndPatterns() {
+        #expect(message { $0.events = ["*", "contact.*", "list.category.changed", "webhook.started", "test"] } == nil)
+    }
+
+    @Test func rejectsPortOutOfRange() {
+        #expect(message { $0.targetURL = "http://127.0.0.1:99999/x" }
+            == #"invalid targetURL "http://127.0.0.1:99999/x": port 99999 is outside 1 to 65535"#)
+        #expect(message { $0.targetURL = "http://127.0.0.1:0/x" }
+            == #"invalid targetURL "http://127.0.0.1:0/x": port 0 is outside 1 to 65535"#)
+    }
+
     @Test(arguments: ["ftp://x", "example.com/hook", "/relative", "https://", "http:///path", "https://exa mple.com", "mailto:a@b.c", ""])
     func rejectsTargetURL(_ url: String) {
         #expect(message { $0.targetURL = url } == "invalid targetURL \(quotedForMessage(url)): must be an absolute http or https URL")
