@@ -135,6 +135,7 @@ struct TwoConnectionFixture {
                         }
                         if version < floor {
                             stale.withLock { $0.append("reader \(index): read v\(version) after v\(floor) returned") }
+                            return
                         }
                         reads.add(1, ordering: .relaxed)
                     } catch {
