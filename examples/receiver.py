@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -35,6 +36,9 @@ def parse_arguments():
 
 
 def make_handler(verifier, log_path, status):
+    # Requests are handled on several threads; the lock keeps each line and log record whole.
+    output_lock = threading.Lock()
+
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             length = int(self.headers.get("Content-Length", "0"))
@@ -63,10 +67,11 @@ def make_handler(verifier, log_path, status):
                 "headers": headers,
             }
             mark = "verified" if verified else f"REJECTED ({reason})"
-            print(f"{record['event']} id={record['webhookId']} retry={record['retry']} {mark}", flush=True)
-            if log_path:
-                with open(log_path, "a", encoding="utf-8") as log:
-                    log.write(json.dumps(record) + "\n")
+            with output_lock:
+                print(f"{record['event']} id={record['webhookId']} retry={record['retry']} {mark}", flush=True)
+                if log_path:
+                    with open(log_path, "a", encoding="utf-8") as log:
+                        log.write(json.dumps(record) + "\n")
 
             answer = status if verified else 401
             self.send_response(answer)

@@ -67,12 +67,21 @@ final class Transfer {
         } else if result != CURLE_OK {
             var urlPointer: UnsafePointer<CChar>? = nil
             _ = hw_curl_easy_getinfo_string(handle, CURLINFO_EFFECTIVE_URL, &urlPointer)
-            let url = urlPointer.map { String(cString: $0) } ?? "the target"
+            let url = urlPointer.map { Transfer.redactingUserInfo(String(cString: $0)) } ?? "the target"
             exchange.status = 0
             exchange.errorKind = Transfer.kind(of: result)
             exchange.error = "POST \(url) failed: \(String(cString: curl_easy_strerror(result)))"
         }
         return exchange
+    }
+
+    /// Returns the URL with any `user:password@` part replaced by `***@`, because attempt errors
+    /// end up in logs, `last-error` output and the attempts listing.
+    static func redactingUserInfo(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let authorityEnd = url[schemeEnd.upperBound...].firstIndex(where: { "/?#".contains($0) }) ?? url.endIndex
+        guard let at = url[schemeEnd.upperBound..<authorityEnd].lastIndex(of: "@") else { return url }
+        return String(url[..<schemeEnd.upperBound]) + "***" + String(url[at...])
     }
 
     static func kind(of code: CURLcode) -> DeliveryErrorKind {

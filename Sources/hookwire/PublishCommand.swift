@@ -91,7 +91,7 @@ enum PublishCommand {
         }
         context.emit(
             json: .object([("events", .integer(Int64(published))), ("matchedWebhooks", .integer(Int64(matched)))]),
-            human: "published \(published) events to \(matched) webhook(s) in total\n")
+            human: "published \(published) events, \(matched) deliveries queued\n")
     }
 
     /// Parses a JSON Lines file of events. Blank lines are skipped.

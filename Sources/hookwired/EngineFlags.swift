@@ -21,7 +21,12 @@ extension DaemonOptions {
             help: "comma-separated delays before each retry, such as 5s,5m,30m,2h,5h,10h,10h (the default); "
                 + "units s, m, h, d; each delay is spread by ±20 %"
         ) { options, value in
-            let delays = try value.split(separator: ",").map { try duration(String($0), flag: "--retry-schedule") }
+            guard !value.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw UsageError("invalid value \"\" for --retry-schedule: expected at least one delay, such as 5s,5m,30m")
+            }
+            let delays = try value.split(separator: ",", omittingEmptySubsequences: false).map {
+                try duration(String($0), flag: "--retry-schedule")
+            }
             options.engine.retrySchedule = RetrySchedule(delays: delays)
         },
         DaemonFlag(
@@ -110,13 +115,14 @@ enum DaemonEvents {
         }
     }
 
-    /// Formats one line per attempt: ids, the attempt number, the result and what happens next.
+    /// Formats one line per attempt: ids, the attempt number (0 for the first, as in
+    /// `X-Hookwire-Retry` and `hookwire attempts`), the result and what happens next.
     static func describe(_ outcome: DeliveryOutcome) -> String {
         let delivery = outcome.delivery
         let attempt = outcome.attempt
         var line =
             "delivery \(delivery.id) (webhook \(delivery.webhookId), event \(delivery.event) \(delivery.eventId), "
-            + "message \(delivery.messageId)) attempt \(attempt.number + 1): "
+            + "message \(delivery.messageId)) attempt \(attempt.number): "
         if attempt.status != 0 { line += "HTTP \(attempt.status)" } else { line += attempt.errorKind.rawValue }
         if let error = attempt.error, !error.isEmpty { line += " (\(error.prefix(200)))" }
         line += " in \(attempt.durationMilliseconds) ms; now \(delivery.state.name)"

@@ -247,7 +247,7 @@ import Testing
         #expect(rows.count == 599)
 
         let human = try Self.run(["--server", server.address, "publish", "--file", file])
-        #expect(human.output == "published 600 events to 599 webhook(s) in total\n")
+        #expect(human.output == "published 600 events, 599 deliveries queued\n")
 
         let badFile = server.directory + "/bad.jsonl"
         try "{\"event\": \"contact.created\"}\n{\"primaryKey\": 3}\n".write(toFile: badFile, atomically: true, encoding: .utf8)
