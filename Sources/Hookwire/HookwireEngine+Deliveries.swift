@@ -54,7 +54,14 @@ extension HookwireEngine {
         guard let delivery = try store.delivery(id: deliveryId) else {
             throw HookwireError.notFound("delivery \(deliveryId) not found")
         }
-        _ = try ownedWebhook(delivery.webhookId, caller: caller)
+        let webhook = try ownedWebhook(delivery.webhookId, caller: caller)
+        // A stopped or disabled hook would only hold the delivery again, so say what to do instead.
+        guard webhook.state == .active else {
+            throw HookwireError(
+                .failedPrecondition,
+                "delivery \(deliveryId) cannot be redelivered while webhook \(webhook.id) is \(webhook.state.name); "
+                    + "set the webhook Active and its held deliveries resume")
+        }
         try store.redeliver(deliveryId: deliveryId, now: Date())
         dispatcher.notifyNewWork()
     }

@@ -40,10 +40,10 @@ enum DeliveryCommands {
 
     static let redeliver = Command(
         name: "redeliver",
-        summary: "Queue failed deliveries again: one by id, or every failed one of a webhook since a time.",
+        summary: "Send deliveries again: one by id (whatever its outcome), or every failed one of a webhook since a time.",
         synopsis: "redeliver DELIVERY | redeliver --webhook ID --since TIME",
         details: """
-              DELIVERY            the id of one delivery
+              DELIVERY            the id of one delivery; its webhook must be Active
               --webhook ID        the webhook whose failed deliveries are queued again
               --since TIME        deliveries created at or after TIME, ISO 8601 such as
                                   2026-12-04T09:00:00Z, or seconds since 1970

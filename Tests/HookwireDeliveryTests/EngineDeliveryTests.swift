@@ -274,6 +274,14 @@ import Testing
         #expect(try fixture.engine.redeliverFailed(webhookId: flaky.id, since: since) == 2)
         try fixture.waitForDeliveries(of: flaky, count: 2, state: .succeeded)
         #expect(throws: HookwireError.self) { try fixture.engine.redeliver(deliveryId: 999_999) }
+
+        var stopped = hook
+        stopped.state = .stopped
+        try fixture.engine.registry.save(stopped)
+        let error = #expect(throws: HookwireError.self) { try fixture.engine.redeliver(deliveryId: delivery.id) }
+        #expect(error?.code == .failedPrecondition)
+        #expect(error?.message == "delivery \(delivery.id) cannot be redelivered while webhook \(hook.id) is Stopped; "
+            + "set the webhook Active and its held deliveries resume")
     }
 
     @Test func watchersReceiveEveryOutcome() throws {
