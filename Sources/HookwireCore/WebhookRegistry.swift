@@ -35,6 +35,13 @@ public struct RegistryConfiguration: Sendable {
     public init() {}
 }
 
+/// A store that can return some hooks by id from memory, without blocking.
+public protocol CachedWebhookLookup: Sendable {
+    /// Returns the hook when it is held in memory, or nil when it is not. Never blocks on I/O
+    /// or on a storage connection. A hook it returns is committed, as from `webhook(id:)`.
+    func cachedWebhook(id: Int64) -> Webhook?
+}
+
 /// The webhook registry: validation, ownership and state rules on top of a storage backend.
 ///
 /// All methods are synchronous, thread-safe and may block on storage I/O. Each change is one
@@ -55,7 +62,11 @@ public final class WebhookRegistry: Sendable {
     public init(store: any WebhookStore, configuration: RegistryConfiguration = .init()) {
         self.store = store
         self.configuration = configuration
+        self.cachedLookup = store as? any CachedWebhookLookup
     }
+
+    /// The store's in-memory lookup, when it has one.
+    private let cachedLookup: (any CachedWebhookLookup)?
 
     /// Creates the hook when its id is 0, otherwise updates it. Returns the stored hook.
     ///
@@ -109,6 +120,12 @@ public final class WebhookRegistry: Sendable {
     /// Returns the hook, or nil when no hook has this id.
     public func get(id: Int64) throws -> Webhook? {
         try store.webhook(id: id)
+    }
+
+    /// Returns the hook when the store holds it in memory, without blocking, or nil when it
+    /// does not. A nil says nothing about whether the hook exists: call `get(id:)` then.
+    public func cachedWebhook(id: Int64) -> Webhook? {
+        cachedLookup?.cachedWebhook(id: id)
     }
 
     /// Returns the hooks matching the filter, ordered by id.

@@ -200,3 +200,11 @@ public final class SQLiteWebhookStore: WebhookStore {
         statement.bind(13, webhook.updatedAssociateId)
     }
 }
+
+extension SQLiteWebhookStore: CachedWebhookLookup {
+    /// Returns the hook from the shared `WebhookCache`, or nil when it is not cached. Takes no
+    /// SQLite connection.
+    public func cachedWebhook(id: Int64) -> Webhook? {
+        cache.webhook(id: id)
+    }
+}

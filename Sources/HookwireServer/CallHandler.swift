@@ -23,11 +23,16 @@ protocol WatchSubscription: AnyObject, Sendable {
     func cancel()
 }
 
-/// Runs the methods of the protocol. The server calls it on worker threads, never on an event
-/// loop thread, so it may block.
+/// Runs the methods of the protocol. The server calls `handle` and `watch` on worker threads,
+/// never on an event loop thread, so they may block. Only `handleWithoutBlocking` runs on the
+/// loop.
 protocol CallHandler: Sendable {
     /// Runs one unary call: decodes the request, calls the engine and encodes the response.
     func handle(_ method: Method, request: ArraySlice<UInt8>, caller: Caller) -> CallResult
+
+    /// Runs one unary call on the event loop thread when it can finish without blocking, or
+    /// returns nil, and the call then goes to `handle` on a worker. Must never block.
+    func handleWithoutBlocking(_ method: Method, request: ArraySlice<UInt8>, caller: Caller) -> CallResult?
 
     /// Starts a watch stream. `emit` sends one `Wire.DeliveryOutcome` item; items
     /// emitted after `cancel()` are dropped. Returns the subscription, or the failure that ends the
@@ -36,6 +41,11 @@ protocol CallHandler: Sendable {
         request: ArraySlice<UInt8>, caller: Caller,
         emit: @escaping @Sendable (any ProtobufMessage) -> Void
     ) -> Result<any WatchSubscription, CallFailure>
+}
+
+extension CallHandler {
+    /// Serves nothing on the event loop: every call goes to a worker.
+    func handleWithoutBlocking(_ method: Method, request: ArraySlice<UInt8>, caller: Caller) -> CallResult? { nil }
 }
 
 /// A status and message that end a call.

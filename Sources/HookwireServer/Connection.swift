@@ -166,6 +166,16 @@ final class Connection {
         let handler = core.handler
         let encoder = self.encoder
         let queuedAt = loop.now()
+        if !ServerCore.mostlyWaits(method),
+            case .success(let caller) = CallContext.make(metadata: metadata, caller: caller, queuedAt: queuedAt),
+            let result = handler.handleWithoutBlocking(method, request: request[...], caller: caller)
+        {
+            // A call that cannot block (a get served from memory) skips the hop to a worker.
+            deliver(
+                streamId: streamId, bytes: ServerMessages.encodeResult(result, streamId: streamId, encoder: encoder),
+                endsStream: true, watch: 0)
+            return
+        }
         let job: @Sendable () -> Void = {
             let result: CallResult
             switch CallContext.make(metadata: metadata, caller: caller, queuedAt: queuedAt) {

@@ -19,6 +19,15 @@ struct EngineCallHandler: CallHandler {
         }
     }
 
+    /// Serves a get whose hook is in the registry's memory cache; a miss, or a malformed
+    /// request, goes to a worker, which reads SQLite or reports the error.
+    func handleWithoutBlocking(_ method: HookwireProtocol.Method, request: ArraySlice<UInt8>, caller: Caller) -> CallResult? {
+        guard method == .getWebhook, let message = try? Wire.GetWebhookRequest(decoding: request),
+            let webhook = engine.registry.cachedWebhook(id: message.id)
+        else { return nil }
+        return .message(Wire.Webhook(webhook, includeSecret: false))
+    }
+
     private func run(_ method: HookwireProtocol.Method, request: ArraySlice<UInt8>, caller: Caller) throws
         -> any ProtobufMessage
     {
