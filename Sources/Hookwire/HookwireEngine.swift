@@ -13,9 +13,8 @@ import Synchronization
 /// shared transactions, and the delivery thread, which sends due deliveries and records every
 /// attempt. `shutdown(timeout:)` stops both.
 public final class HookwireEngine: Sendable {
-    /// The version of Hookwire, sent in the `User-Agent` header as `Hookwire/<version>`. It
-    /// matches `HW_VERSION_STRING` in include/hookwire.h.
-    public static let version = "1.0.0"
+    /// The version of Hookwire, sent in the `User-Agent` header as `Hookwire/<version>`.
+    public static let version = HookwireVersion.string
 
     /// The webhook definitions, with their validation, ownership and state rules.
     public let registry: WebhookRegistry

@@ -74,8 +74,12 @@ public struct TokenTable: Sendable {
     /// - Throws: `HookwireError.invalidArgument` when the file cannot be read or a line is
     ///   malformed.
     public init(contentsOfFile path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw HookwireError.invalidArgument("cannot read token file \(path)")
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            let reason = (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
+            throw HookwireError.invalidArgument("cannot read token file \(path): \(reason)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw HookwireError.invalidArgument("token file \(path) is not UTF-8 text")

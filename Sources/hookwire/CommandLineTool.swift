@@ -33,6 +33,7 @@ enum CommandLineTool {
               --server HOST:PORT  the server (default $HOOKWIRE_SERVER, else \(GlobalOptions.defaultServer))
               --token TOKEN       the token sent when connecting (default $HOOKWIRE_TOKEN)
               --json              print JSON for scripts instead of tables
+              --version           print the version and exit
 
             commands:
 
@@ -63,6 +64,10 @@ enum CommandLineTool {
             return 2
         }
         guard !remaining.isEmpty else {
+            if options.version {
+                FileHandle.standardOutput.write(Data("hookwire \(HookwireVersion.string)\n".utf8))
+                return 0
+            }
             if options.help {
                 FileHandle.standardOutput.write(Data(overview.utf8))
                 return 0

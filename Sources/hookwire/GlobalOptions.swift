@@ -10,6 +10,7 @@ struct GlobalOptions: Sendable {
     var json = false
     /// True when `--help` or `-h` was given.
     var help = false
+    var version = false
 
     /// The default server when neither `--server` nor `HOOKWIRE_SERVER` is set.
     static let defaultServer = "127.0.0.1:7600"
@@ -39,6 +40,8 @@ struct GlobalOptions: Sendable {
                 options.json = true
             case "--help", "-h":
                 options.help = true
+            case "--version":
+                options.version = true
             case "--server", "--token":
                 guard index < arguments.count else { throw UsageError("option \(argument) needs a value") }
                 if argument == "--server" { options.server = arguments[index] } else { options.token = arguments[index] }

@@ -12,6 +12,7 @@ struct DaemonOptions: Sendable {
     /// Seconds that running calls and deliveries get to finish after SIGTERM or SIGINT.
     var shutdownGracePeriod: Double = 10
     var showHelp = false
+    var showVersion = false
 }
 
 /// A command-line mistake: printed with a hint to run `--help`, and the process exits with 2.
@@ -41,6 +42,10 @@ extension DaemonOptions {
             index += 1
             if argument == "--help" || argument == "-h" {
                 options.showHelp = true
+                continue
+            }
+            if argument == "--version" {
+                options.showVersion = true
                 continue
             }
             guard argument.hasPrefix("--") else {
@@ -125,7 +130,7 @@ extension DaemonOptions {
         ) { $0.listen = $1 },
         DaemonFlag(
             name: "--token-file", valueName: "PATH",
-            help: "file of client tokens, one \"TOKEN APPLICATION-NAME\" per line, # starts a comment; "
+            help: "file of client tokens, one \"TOKEN APPLICATION-NAME\" per line (tokens of at least 16 characters), # starts a comment; "
                 + "without it only loopback clients are accepted, as administrators"
         ) { $0.tokenFile = $1 },
         DaemonFlag(
@@ -190,6 +195,7 @@ extension DaemonOptions {
             text += head + "\n      " + flag.help + "\n"
         }
         text += "  --help\n      print this text and exit\n"
+        text += "  --version\n      print the version and exit\n"
         return text
     }
 }

@@ -11,7 +11,15 @@ extension DaemonOptions {
         DaemonFlag(
             name: "--allow-range", valueName: "CIDR",
             help: "allow one non-public range such as 10.1.0.0/16 without --allow-private-targets; repeatable"
-        ) { $0.engine.allowedRanges.append($1) },
+        ) { options, value in
+            // Checked here so that a bad range is a usage error, before any database is created.
+            do {
+                _ = try AddressRange(value)
+            } catch let error as HookwireError {
+                throw UsageError("\(error.message) for --allow-range")
+            }
+            options.engine.allowedRanges.append(value)
+        },
         DaemonFlag(
             name: "--max-payload-size", valueName: "BYTES",
             help: "largest event accepted, JSON envelope and data included (default 1048576)"

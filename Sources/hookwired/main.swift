@@ -19,6 +19,10 @@ do {
     StandardErrorLog.writeRaw("hookwired: \(error)\nRun hookwired --help for the list of flags.\n")
     exit(2)
 }
+if options.showVersion {
+    print("hookwired \(HookwireServer.version)")
+    exit(0)
+}
 if options.showHelp {
     print(DaemonOptions.helpText, terminator: "")
     exit(0)

@@ -277,7 +277,7 @@ import Testing
 
         var stopped = hook
         stopped.state = .stopped
-        try fixture.engine.registry.save(stopped)
+        _ = try fixture.engine.registry.save(stopped)
         let error = #expect(throws: HookwireError.self) { try fixture.engine.redeliver(deliveryId: delivery.id) }
         #expect(error?.code == .failedPrecondition)
         #expect(error?.message == "delivery \(delivery.id) cannot be redelivered while webhook \(hook.id) is Stopped; "

@@ -172,6 +172,12 @@ import Testing
         #expect(help.output.contains("--app-token TOKEN"))
     }
 
+    @Test func versionMatchesLibrary() throws {
+        let run = try Self.run(["--version"])
+        #expect(run.status == 0)
+        #expect(run.output == "hookwire \(HookwireVersion.string)\n")
+    }
+
     @Test func unreachableServerExitsWithOne() throws {
         let run = try Self.run(["--server", "127.0.0.1:1", "stats"])
         #expect(run.status == 1)

@@ -125,6 +125,21 @@ final class Daemon: Sendable {
         #expect(daemon.waitForLine(containing: "invalid value \"many\" for --max-connections") != nil)
     }
 
+    @Test func badRangeCreatesNoDatabase() throws {
+        let database = temporaryDatabase()
+        defer { try? FileManager.default.removeItem(atPath: database) }
+        let daemon = try Daemon(["--db", database, "--allow-range", "10.0.0.0/33"])
+        #expect(daemon.waitForExit() == 2)
+        #expect(daemon.waitForLine(containing: "\"10.0.0.0/33\": expected 0 to 32 for --allow-range") != nil)
+        #expect(!FileManager.default.fileExists(atPath: database))
+    }
+
+    @Test func missingTokenFileNamesReason() throws {
+        let daemon = try Daemon(["--db", temporaryDatabase(), "--token-file", "/nonexistent/tokens"])
+        #expect(daemon.waitForExit() == 2)
+        #expect(daemon.waitForLine(containing: "cannot read token file /nonexistent/tokens: ") != nil)
+    }
+
     @Test func sigtermDrainsClientsAndExits() throws {
         let database = temporaryDatabase()
         defer { try? FileManager.default.removeItem(atPath: database) }
