@@ -77,28 +77,36 @@ extension HookwireEngine {
     }
 
     /// Replaces the hook's secret with a new `whsec_` secret and returns it. Deliveries are
-    /// signed with both secrets (space-separated signatures) for `secretRotationOverlap`
-    /// seconds, so receivers can switch without losing a delivery.
-    public func rotateSecret(webhookId: Int64, caller: Caller = .administrator) throws -> String {
+    /// signed with both secrets (space-separated signatures) for `overlap` seconds, or
+    /// `secretRotationOverlap` when it is nil, so receivers can switch without losing a delivery.
+    public func rotateSecret(
+        webhookId: Int64, overlap: Double? = nil, caller: Caller = .administrator
+    ) throws -> String {
         let secret: String
         do {
             secret = try SigningSecret.generate()
         } catch {
             throw HookwireError(.internalError, "generating a secret failed: \(error.message)")
         }
-        return try rotateSecret(webhookId: webhookId, to: secret, caller: caller)
+        return try rotateSecret(webhookId: webhookId, to: secret, overlap: overlap, caller: caller)
     }
 
-    /// Replaces the hook's secret with `newSecret`, keeping the old one valid for
-    /// `secretRotationOverlap` seconds. Returns `newSecret`.
-    public func rotateSecret(webhookId: Int64, to newSecret: String, caller: Caller = .administrator) throws -> String {
+    /// Replaces the hook's secret with `newSecret`, keeping the old one valid for `overlap`
+    /// seconds, or `secretRotationOverlap` when it is nil. Returns `newSecret`.
+    public func rotateSecret(
+        webhookId: Int64, to newSecret: String, overlap: Double? = nil, caller: Caller = .administrator
+    ) throws -> String {
+        if let overlap, !(overlap.isFinite && overlap >= 0) {
+            throw HookwireError.invalidArgument("invalid secret overlap \(overlap): expected a number of seconds, 0 or more")
+        }
         var webhook = try ownedWebhook(webhookId, caller: caller)
         let old = webhook.secret
         webhook.secret = newSecret
         _ = try registry.save(webhook, caller: caller)
         if let old, !old.isEmpty, old != newSecret {
             try store.addPreviousSecret(
-                webhookId: webhookId, secret: old, validUntil: Date().addingTimeInterval(settings.secretRotationOverlap))
+                webhookId: webhookId, secret: old,
+                validUntil: Date().addingTimeInterval(overlap ?? settings.secretRotationOverlap))
         }
         dispatcher.invalidate(webhookId: webhookId)
         return newSecret

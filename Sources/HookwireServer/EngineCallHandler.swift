@@ -89,10 +89,10 @@ struct EngineCallHandler: CallHandler {
             return try redeliver(try Wire.RedeliverRequest(decoding: request), caller: caller)
         case .rotateSecret:
             let message = try Wire.RotateSecretRequest(decoding: request)
-            // NOTE: the overlap is the engine's `secretRotationOverlap`; a per-call
-            // `overlap_seconds` is not supported by the engine and is ignored.
-            let secret = try engine.rotateSecret(webhookId: message.webhookId, caller: caller)
-            let expires = Date().addingTimeInterval(engine.configuration.secretRotationOverlap)
+            // An overlap of 0 on the wire means "not given": the engine's configured overlap.
+            let overlap = message.overlapSeconds == 0 ? nil : Double(message.overlapSeconds)
+            let secret = try engine.rotateSecret(webhookId: message.webhookId, overlap: overlap, caller: caller)
+            let expires = Date().addingTimeInterval(overlap ?? engine.configuration.secretRotationOverlap)
             return Wire.RotateSecretResponse(
                 secret: secret, previousExpiresUnixMilliseconds: Int64((expires.timeIntervalSince1970 * 1000).rounded()))
         case .stats:

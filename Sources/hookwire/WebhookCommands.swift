@@ -154,11 +154,23 @@ enum WebhookCommands {
     static let rotateSecret = Command(
         name: "rotate-secret",
         summary:
-            "Give a webhook a new generated secret and print it. The old secret stays valid for the server's overlap period, and deliveries carry both signatures meanwhile.",
-        synopsis: "rotate-secret ID", details: "", options: [],
+            "Give a webhook a new generated secret and print it. The old secret stays valid for the overlap period, and deliveries carry both signatures meanwhile.",
+        synopsis: "rotate-secret ID [--overlap SECONDS]",
+        details: """
+              --overlap SECONDS   how long the old secret stays valid (default: the server's
+                                  --secret-overlap, 24 hours unless configured)
+            """,
+        options: [.value("overlap")],
         run: { context, arguments in
             let id = try arguments.requireId()
-            let rotation = try await context.client().rotateSecret(id: id)
+            var overlap: Duration? = nil
+            if let seconds = try arguments.integer("overlap") {
+                guard seconds > 0 else {
+                    throw UsageError("option --overlap needs a positive number of seconds, got \(seconds)", command: "rotate-secret")
+                }
+                overlap = .seconds(seconds)
+            }
+            let rotation = try await context.client().rotateSecret(id: id, overlap: overlap)
             var members: [(String, OrderedJSON)] = [("id", .integer(id)), ("secret", .string(rotation.secret))]
             members.append(("previousSecretExpires", .date(rotation.previousSecretExpires)))
             var human = "new secret of webhook \(id): \(rotation.secret)\n"

@@ -311,6 +311,19 @@ import Testing
         #expect(request.headers["webhook-signature"]?.split(separator: " ").count == 2)
     }
 
+    @Test func rotationWithoutOverlapSignsOnce() throws {
+        let next = "whsec_ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8="
+        let fixture = try EngineFixture(secrets: [next])
+        let hook = try fixture.hook("/rotated-now")
+        #expect(try fixture.engine.rotateSecret(webhookId: hook.id, to: next, overlap: 0) == next)
+        _ = try fixture.publish()
+        try fixture.waitForDeliveries(of: hook, state: .succeeded)
+        let request = try #require(fixture.receiver.requests(path: "/rotated-now").first)
+        #expect(request.standard == [true])
+        #expect(request.headers["webhook-signature"]?.split(separator: " ").count == 1)
+        #expect(throws: HookwireError.self) { try fixture.engine.rotateSecret(webhookId: hook.id, overlap: -1) }
+    }
+
     @Test func shutdownLeavesUnfinishedDeliveriesPending() throws {
         let fixture = try EngineFixture()
         let hook = try fixture.hook("/slow-to-answer?statuses=200&delay=3")

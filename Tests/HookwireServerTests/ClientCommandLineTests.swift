@@ -207,6 +207,18 @@ import Testing
                 .trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(newSecret != "whsec_dGVzdHNlY3JldHRlc3RzZWNyZXR0ZXN0c2VjcmV0")
 
+        // With --overlap the previous secret expires after that many seconds, not 24 hours.
+        let before = Date()
+        let shortOverlap = try Self.run(["--json", "rotate-secret", String(id), "--overlap", "60"], environment: environment)
+        #expect(shortOverlap.status == 0, "stderr: \(shortOverlap.error)")
+        let rotation = try #require(
+            try JSONSerialization.jsonObject(with: Data(shortOverlap.output.utf8)) as? [String: Any])
+        let expiresText = try #require(rotation["previousSecretExpires"] as? String)
+        let expires = try #require(ISO8601DateFormatter().date(from: expiresText))
+        #expect(expires.timeIntervalSince(before) > 50)
+        #expect(expires.timeIntervalSince(before) < 70)
+        #expect(try Self.run(["rotate-secret", String(id), "--overlap", "0"], environment: environment).status == 2)
+
         for arguments in [["get", String(id)], ["list"], ["--json", "get", String(id)], ["--json", "list"]] {
             let run = try Self.run(arguments, environment: environment)
             #expect(run.status == 0, "\(arguments): \(run.error)")
