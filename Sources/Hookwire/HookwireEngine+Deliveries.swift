@@ -55,7 +55,8 @@ extension HookwireEngine {
             throw HookwireError.notFound("delivery \(deliveryId) not found")
         }
         let webhook = try ownedWebhook(delivery.webhookId, caller: caller)
-        // A stopped or disabled hook would only hold the delivery again, so say what to do instead.
+        // A stopped or disabled hook would only hold the delivery again, so the error explains how
+        // to resume it instead.
         guard webhook.state == .active else {
             throw HookwireError(
                 .failedPrecondition,
