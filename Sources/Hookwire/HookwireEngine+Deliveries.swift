@@ -7,7 +7,7 @@ extension HookwireEngine {
     /// Sends the test (PING) event to the hook at once, without retries, and returns the
     /// outcome. The hook's counters and state do not change.
     ///
-    /// - Returns: Success for a 2xx answer; the message contains the status line, the response
+    /// - Returns: Success for a 2xx response, and the message contains the status line, the response
     ///   headers and the first 4 KiB of the body, or the transport error.
     /// - Throws: `notFound` for an unknown hook, `permissionDenied` for another application's hook.
     public func test(webhookId: Int64, caller: Caller = .administrator) throws -> WebhookResult {

@@ -17,15 +17,7 @@ public struct HookwireCall<Response: Sendable>: Sendable {
     ) {
         self.method = method
         encodeRequest = { request.encode(into: &$0) }
-        decode = { payload in
-            let reply: Reply
-            do {
-                reply = try Reply(decoding: payload)
-            } catch {
-                throw HookwireError(.internalError, "malformed \(method) response from the server: \(error)")
-            }
-            return try convert(reply)
-        }
+        decode = replyDecoder(method, part: "response", convert: convert)
     }
 
     /// Decodes the RESPONSE payload.
@@ -49,18 +41,26 @@ public struct HookwireStreamingCall<Item: Sendable>: Sendable {
     ) {
         self.method = method
         encodeRequest = { request.encode(into: &$0) }
-        decode = { payload in
-            let reply: Reply
-            do {
-                reply = try Reply(decoding: payload)
-            } catch {
-                throw HookwireError(.internalError, "malformed \(method) item from the server: \(error)")
-            }
-            return try convert(reply)
-        }
+        decode = replyDecoder(method, part: "item", convert: convert)
     }
 
     func decodeItem(_ payload: ArraySlice<UInt8>) throws -> Item {
         try decode(payload)
+    }
+}
+
+/// Returns a function that decodes a payload as `Reply` and converts it. A malformed message
+/// throws `internalError`, naming the method and `part` ("response" or "item").
+private func replyDecoder<Reply: ProtobufMessage, Value>(
+    _ method: Method, part: String, convert: @escaping @Sendable (Reply) throws(HookwireError) -> Value
+) -> @Sendable (ArraySlice<UInt8>) throws -> Value {
+    { payload in
+        let reply: Reply
+        do {
+            reply = try Reply(decoding: payload)
+        } catch {
+            throw HookwireError(.internalError, "malformed \(method) \(part) from the server: \(error)")
+        }
+        return try convert(reply)
     }
 }

@@ -6,7 +6,7 @@ public enum DeliveryState: Int32, Sendable, Hashable, CaseIterable {
     case pending = 0
     /// Claimed by a worker and being attempted now.
     case inFlight = 1
-    /// Delivered: the target answered 2xx.
+    /// Delivered: the target responded with a 2xx status.
     case succeeded = 2
     /// The retry schedule ran out, or the failure was permanent. It can be redelivered.
     case failed = 3

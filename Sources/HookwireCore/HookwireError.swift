@@ -22,7 +22,7 @@ public struct HookwireError: Error, Sendable, Hashable, CustomStringConvertible 
         public static let unsupportedSchema = Code(rawValue: 7)
         /// The database is read-only and a write was needed.
         public static let readOnly = Code(rawValue: 8)
-        /// A delivery target could not be reached or answered with a failure.
+        /// A delivery target could not be reached or responded with a failure.
         public static let deliveryFailed = Code(rawValue: 9)
         /// The engine or server is shutting down or not started.
         public static let unavailable = Code(rawValue: 10)

@@ -122,8 +122,8 @@ public final class WebhookRegistry: Sendable {
         try store.webhook(id: id)
     }
 
-    /// Returns the hook when the store holds it in memory, without blocking, or nil when it
-    /// does not. A nil says nothing about whether the hook exists: call `get(id:)` then.
+    /// Returns the hook when the store has it in memory, without blocking, or nil when it does
+    /// not. A nil does not mean that the hook is missing, so call `get(id:)` to find out.
     public func cachedWebhook(id: Int64) -> Webhook? {
         cachedLookup?.cachedWebhook(id: id)
     }

@@ -22,7 +22,7 @@ public final class PublishCommitter: Sendable {
         var stopped = false
     }
 
-    /// The most events committed in one transaction.
+    /// The maximum number of events committed in one transaction.
     public static let maximumBatch = 4096
 
     private let store: any DeliveryStore

@@ -19,8 +19,8 @@ struct EngineCallHandler: CallHandler {
         }
     }
 
-    /// Serves a get whose hook is in the registry's memory cache; a miss, or a malformed
-    /// request, goes to a worker, which reads SQLite or reports the error.
+    /// Serves a get whose hook is in the registry's memory cache. A miss or a malformed request
+    /// returns nil, so the call goes to a worker, which reads SQLite or reports the error.
     func handleWithoutBlocking(_ method: HookwireProtocol.Method, request: ArraySlice<UInt8>, caller: Caller) -> CallResult? {
         guard method == .getWebhook, let message = try? Wire.GetWebhookRequest(decoding: request),
             let webhook = engine.registry.cachedWebhook(id: message.id)

@@ -215,7 +215,7 @@ extension EventLoop {
         }
     }
 
-    /// Stops accepting and tells every connection to finish its calls and close.
+    /// Stops accepting and asks every connection to finish its calls and close.
     func beginDrain() {
         guard !isDraining else { return }
         isDraining = true

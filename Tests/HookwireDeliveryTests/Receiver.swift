@@ -103,7 +103,7 @@ func makeTemporaryDirectory() throws -> URL {
     return url
 }
 
-/// Polls `condition` every 50 ms until it holds or `timeout` seconds pass; returns its last value.
+/// Polls `condition` every 50 ms until it is true or `timeout` seconds pass, and returns its last value.
 @discardableResult
 func eventually(timeout: Double = 10, _ condition: () throws -> Bool) rethrows -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
