@@ -40,6 +40,18 @@ public protocol CachedWebhookLookup: Sendable {
     /// Returns the hook when it is held in memory, or nil when it is not. Never blocks on I/O
     /// or on a storage connection. A hook it returns is committed, as from `webhook(id:)`.
     func cachedWebhook(id: Int64) -> Webhook?
+
+    /// Returns `encode(hook)` for a hook held in memory, or nil when it is not. A store may
+    /// keep the bytes until the hook changes, so `encode` must depend only on the hook, and
+    /// each distinct encoding needs its own `format`. Never blocks on I/O.
+    func cachedEncoding(id: Int64, format: ObjectIdentifier, encode: (Webhook) -> [UInt8]) -> [UInt8]?
+}
+
+extension CachedWebhookLookup {
+    /// Encodes the cached hook on every call, for stores that keep no encodings.
+    public func cachedEncoding(id: Int64, format: ObjectIdentifier, encode: (Webhook) -> [UInt8]) -> [UInt8]? {
+        cachedWebhook(id: id).map(encode)
+    }
 }
 
 /// The webhook registry: validation, ownership and state rules on top of a storage backend.
@@ -126,6 +138,14 @@ public final class WebhookRegistry: Sendable {
     /// not. A nil does not mean that the hook is missing, so call `get(id:)` to find out.
     public func cachedWebhook(id: Int64) -> Webhook? {
         cachedLookup?.cachedWebhook(id: id)
+    }
+
+    /// Returns `encode(hook)` when the store has the hook in memory, without blocking, or nil
+    /// when it does not. The store may reuse the bytes until the hook is saved, deleted or
+    /// changes state, so `encode` must depend only on the hook, and each distinct encoding
+    /// (one with the secret, one without) needs its own `format`.
+    public func cachedEncoding(id: Int64, format: ObjectIdentifier, encode: (Webhook) -> [UInt8]) -> [UInt8]? {
+        cachedLookup?.cachedEncoding(id: id, format: format, encode: encode)
     }
 
     /// Returns the hooks matching the filter, ordered by id.

@@ -17,7 +17,8 @@ import Synchronization
 ///
 /// Memory: at most `capacity` hooks. When full, filling evicts one cached hook picked at random,
 /// which needs no bookkeeping on reads. A hook takes roughly 0.5 to 2 KB, so the default
-/// 100,000 hooks stay below about 200 MB.
+/// 100,000 hooks stay below about 200 MB. A hook's encoding (see `encoding(id:format:encode:)`)
+/// is smaller than the hook, so with encodings the estimate stays below about 400 MB.
 ///
 /// Thread safety: every method may be called from any thread; the state sits in one `Mutex`,
 /// held only to copy a hook in or out.
@@ -29,10 +30,24 @@ final class WebhookCache: Sendable {
         var webhook: Webhook
         /// The entry's position in `State.keys`.
         var slot: Int
+        /// A number no other fill used, so that an encoding made outside the lock is kept only
+        /// for the copy it was made from.
+        var fillNumber: UInt64
+    }
+
+    /// Bytes encoded from one cached copy of a hook, kept apart from `Entry` so that a hit
+    /// copies one array and not a whole `Webhook`.
+    private struct Encoding {
+        var format: ObjectIdentifier
+        var bytes: [UInt8]
     }
 
     private struct State {
         var entries: [Int64: Entry] = [:]
+        /// At most one encoding per cached id. Every path that drops or replaces an entry
+        /// drops its encoding too.
+        var encodings: [Int64: Encoding] = [:]
+        var fills: UInt64 = 0
         /// The cached ids, in no order, so that eviction can pick one at random in O(1).
         var keys: [Int64] = []
         /// Writes in progress per id: while an id is here, reads of it are not cached.
@@ -43,6 +58,7 @@ final class WebhookCache: Sendable {
         var generator = SystemRandomNumberGenerator()
 
         mutating func remove(_ id: Int64) {
+            encodings[id] = nil
             guard let entry = entries.removeValue(forKey: id) else { return }
             let last = keys.removeLast()
             if last != id {
@@ -85,16 +101,51 @@ final class WebhookCache: Sendable {
         state.withLock { state in
             guard state.generation == ticket.generation else { return }
             let id = webhook.id
+            state.fills &+= 1
             if state.entries[id] != nil {
                 state.entries[id]?.webhook = webhook
+                state.entries[id]?.fillNumber = state.fills
+                state.encodings[id] = nil
                 return
             }
             if state.keys.count >= capacity {
                 let victim = Int.random(in: 0..<state.keys.count, using: &state.generator)
                 state.remove(state.keys[victim])
             }
-            state.entries[id] = Entry(webhook: webhook, slot: state.keys.count)
+            state.entries[id] = Entry(webhook: webhook, slot: state.keys.count, fillNumber: state.fills)
             state.keys.append(id)
+        }
+    }
+
+    /// Returns `encode(hook)` for a cached hook, or nil when the hook is not cached.
+    ///
+    /// The bytes are kept beside the cached copy they were made from, so `encode` runs once per
+    /// copy and `format`. Any write to the hook drops them with the copy, so they are never
+    /// older than what `webhook(id:)` returns. One encoding per hook is kept: asking for another
+    /// `format` replaces it. `encode` runs outside the lock and must depend only on the hook.
+    func encoding(id: Int64, format: ObjectIdentifier, encode: (Webhook) -> [UInt8]) -> [UInt8]? {
+        enum Lookup {
+            case encoded([UInt8])
+            case cached(Webhook, fillNumber: UInt64)
+        }
+        let lookup: Lookup? = state.withLock { state in
+            if let encoding = state.encodings[id], encoding.format == format { return .encoded(encoding.bytes) }
+            guard let entry = state.entries[id] else { return nil }
+            return .cached(entry.webhook, fillNumber: entry.fillNumber)
+        }
+        switch lookup {
+        case nil:
+            return nil
+        case .encoded(let bytes)?:
+            return bytes
+        case .cached(let webhook, let fillNumber)?:
+            let bytes = encode(webhook)
+            state.withLock { state in
+                // Between the two locks a write may have dropped or replaced the copy.
+                guard state.entries[id]?.fillNumber == fillNumber else { return }
+                state.encodings[id] = Encoding(format: format, bytes: bytes)
+            }
+            return bytes
         }
     }
 
@@ -158,5 +209,13 @@ final class WebhookCache: Sendable {
         guard let resolved = realpath(path, nil) else { return path }
         defer { free(resolved) }
         return String(cString: resolved)
+    }
+}
+
+extension SQLiteWebhookStore {
+    /// Returns `encode(hook)` for a hook in the shared `WebhookCache`, encoded once per cached
+    /// copy and `format`, or nil when the hook is not cached. Takes no SQLite connection.
+    public func cachedEncoding(id: Int64, format: ObjectIdentifier, encode: (Webhook) -> [UInt8]) -> [UInt8]? {
+        cache.encoding(id: id, format: format, encode: encode)
     }
 }

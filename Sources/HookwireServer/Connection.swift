@@ -130,9 +130,7 @@ final class Connection {
             finishAfterFlush()
         case .dispatch(let streamId, let method):
             guard let frame, let caller = machine.caller else { return }
-            dispatch(
-                streamId: streamId, method: method, request: Array(frame.payload),
-                metadata: frame.metadata.isEmpty ? nil : Array(frame.metadata), caller: caller)
+            dispatch(streamId: streamId, method: method, frame: frame, caller: caller)
         case .startWatch(let streamId):
             guard let frame, let caller = machine.caller else { return }
             startWatch(streamId: streamId, request: Array(frame.payload), caller: caller)
@@ -158,7 +156,17 @@ final class Connection {
 
     // MARK: - Calls
 
-    private func dispatch(streamId: UInt32, method: Method, request: [UInt8], metadata: [UInt8]?, caller: Caller) {
+    /// Runs a unary call: on this thread when the handler can finish it without blocking,
+    /// otherwise on a worker, with copies of the request's bytes.
+    private func dispatch(streamId: UInt32, method: Method, frame: Frame, caller: Caller) {
+        if !ServerCore.mostlyWaits(method), let result = resultWithoutBlocking(method, frame: frame, caller: caller) {
+            // A call that cannot block (a get served from memory) skips the hop to a worker,
+            // and its response goes straight into the output buffer.
+            finishWithoutBlocking(streamId: streamId, result: result)
+            return
+        }
+        let request = Array(frame.payload)
+        let metadata = frame.metadata.isEmpty ? nil : Array(frame.metadata)
         let loop = self.loop
         let key = self.key
         let core = self.core
@@ -166,16 +174,6 @@ final class Connection {
         let handler = core.handler
         let encoder = self.encoder
         let queuedAt = loop.now()
-        if !ServerCore.mostlyWaits(method),
-            case .success(let caller) = CallContext.make(metadata: metadata, caller: caller, queuedAt: queuedAt),
-            let result = handler.handleWithoutBlocking(method, request: request[...], caller: caller)
-        {
-            // A call that cannot block (a get served from memory) skips the hop to a worker.
-            deliver(
-                streamId: streamId, bytes: ServerMessages.encodeResult(result, streamId: streamId, encoder: encoder),
-                endsStream: true, watch: 0)
-            return
-        }
         let job: @Sendable () -> Void = {
             let result: CallResult
             switch CallContext.make(metadata: metadata, caller: caller, queuedAt: queuedAt) {
@@ -195,6 +193,32 @@ final class Connection {
         } else {
             loop.pendingJobs.append(job)
         }
+    }
+
+    /// Returns the handler's result when it can run the call without blocking, else nil. Calls
+    /// with metadata that does not decode are left to the worker path, which reports the error.
+    private func resultWithoutBlocking(_ method: Method, frame: Frame, caller: Caller) -> CallResult? {
+        let handler = core.handler
+        if frame.metadata.isEmpty {
+            return handler.handleWithoutBlocking(method, request: frame.payload, caller: caller)
+        }
+        guard case .success(let caller) = CallContext.make(metadata: Array(frame.metadata), caller: caller, queuedAt: loop.now())
+        else { return nil }
+        return handler.handleWithoutBlocking(method, request: frame.payload, caller: caller)
+    }
+
+    /// Ends a call that was just accepted with its result, written straight to the output.
+    private func finishWithoutBlocking(streamId: UInt32, result: CallResult) {
+        switch machine.endStream(streamId) {
+        case nil:
+            return
+        case false?:
+            appendError(streamId: streamId, .cancelled, "cancelled by the client", code: .cancelled)
+        case true?:
+            ServerMessages.appendResult(result, streamId: streamId, encoder: encoder, to: &output)
+        }
+        loop.markDirty(self)
+        checkDrained()
     }
 
     private func startWatch(streamId: UInt32, request: [UInt8], caller: Caller) {

@@ -21,11 +21,16 @@ struct EngineCallHandler: CallHandler {
 
     /// Serves a get whose hook is in the registry's memory cache. A miss or a malformed request
     /// returns nil, so the call goes to a worker, which reads SQLite or reports the error.
+    ///
+    /// The reply is the same for every caller, as on the worker: any authenticated caller may
+    /// read any hook, and no get reply contains the secret. So the registry keeps one encoded
+    /// reply per cached hook and drops it whenever the hook changes.
     func handleWithoutBlocking(_ method: HookwireProtocol.Method, request: ArraySlice<UInt8>, caller: Caller) -> CallResult? {
-        guard method == .getWebhook, let message = try? Wire.GetWebhookRequest(decoding: request),
-            let webhook = engine.registry.cachedWebhook(id: message.id)
-        else { return nil }
-        return .message(Wire.Webhook(webhook, includeSecret: false))
+        guard method == .getWebhook, let message = try? Wire.GetWebhookRequest(decoding: request) else { return nil }
+        let reply = engine.registry.cachedEncoding(id: message.id, format: ObjectIdentifier(PublicWebhookEncoding.self)) {
+            Wire.Webhook($0, includeSecret: false).encoded()
+        }
+        return reply.map(CallResult.success)
     }
 
     private func run(_ method: HookwireProtocol.Method, request: ArraySlice<UInt8>, caller: Caller) throws
@@ -151,6 +156,10 @@ struct EngineCallHandler: CallHandler {
         return .success(subscription)
     }
 }
+
+/// The format key of a hook's `Wire.Webhook` encoding without its secret, as get replies
+/// carry it.
+enum PublicWebhookEncoding {}
 
 /// A watch stream on the engine. Thread safety: `state` is a `Mutex`.
 final class EngineWatch: WatchSubscription {

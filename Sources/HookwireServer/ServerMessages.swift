@@ -52,6 +52,12 @@ enum ServerMessages {
     /// over the client's maximum frame size becomes RESOURCE_EXHAUSTED.
     static func encodeResult(_ result: CallResult, streamId: UInt32, encoder: FrameEncoder) -> [UInt8] {
         var buffer: [UInt8] = []
+        appendResult(result, streamId: streamId, encoder: encoder, to: &buffer)
+        return buffer
+    }
+
+    /// Appends the frame that ends a unary call, as `encodeResult` encodes it.
+    static func appendResult(_ result: CallResult, streamId: UInt32, encoder: FrameEncoder, to buffer: inout [UInt8]) {
         switch result {
         case .success(let payload):
             do {
@@ -68,7 +74,6 @@ enum ServerMessages {
         case .failure(let status, let message, let code):
             appendError(streamId: streamId, status, message, code: code, encoder: encoder, to: &buffer)
         }
-        return buffer
     }
 
     /// Encodes one STREAM_ITEM frame, or nil when the item is over the client's frame size.

@@ -19,11 +19,7 @@ import Testing
         // Nothing read the hook yet, so it is not cached and the call must go to a worker.
         #expect(handler.handleWithoutBlocking(.getWebhook, request: request[...], caller: .administrator) == nil)
         _ = try server.engine.registry.get(id: saved.id)
-        let result = try #require(handler.handleWithoutBlocking(.getWebhook, request: request[...], caller: .administrator))
-        guard case .message(let message) = result, let webhook = message as? Wire.Webhook else {
-            Issue.record("a cached get returned \(result) instead of a Webhook message")
-            return
-        }
+        let webhook = try #require(try Self.cachedReply(handler, id: saved.id, caller: .administrator))
         #expect(webhook.id == saved.id)
         #expect(webhook.name == "Cached")
         #expect(webhook.secret == nil)
@@ -61,5 +57,172 @@ import Testing
         let error = await #expect(throws: HookwireError.self) { try await client.get(id: saved.id) }
         #expect(error?.code == .notFound)
     }
-}
 
+    @Test func cachedReplyHasNoSecret() throws {
+        let server = try ClientEngineServer()
+        defer { server.stop(); server.removeFiles() }
+        let handler = EngineCallHandler(engine: server.engine)
+        let saved = try server.engine.registry.save(
+            Webhook(name: "Secret", events: ["contact.*"], targetURL: "https://example.invalid/s", secret: "whsec_c2VjcmV0LXZhbHVlLTAxMjM0NTY3"))
+        _ = try server.engine.registry.get(id: saved.id)
+
+        let request = Wire.GetWebhookRequest(id: saved.id).encoded()
+        let result = try #require(handler.handleWithoutBlocking(.getWebhook, request: request[...], caller: .administrator))
+        guard case .success(let bytes) = result else {
+            Issue.record("a cached get returned \(result) instead of encoded bytes")
+            return
+        }
+        #expect(try Wire.Webhook(decoding: bytes[...]).secret == nil)
+        #expect(!Self.contains(bytes, "c2VjcmV0LXZhbHVlLTAxMjM0NTY3"))
+
+        // The rotated secret stays out of the reply too.
+        let rotated = try server.engine.rotateSecret(webhookId: saved.id, overlap: nil, caller: .administrator)
+        _ = try server.engine.registry.get(id: saved.id)
+        guard case .success(let after)? = handler.handleWithoutBlocking(.getWebhook, request: request[...], caller: .administrator)
+        else {
+            Issue.record("the get after rotating the secret was not served from the cache")
+            return
+        }
+        #expect(!Self.contains(after, String(rotated.dropFirst("whsec_".count))))
+        #expect(try Wire.Webhook(decoding: after[...]).secret == nil)
+    }
+
+    @Test func cachedReplySeesSwiftSaves() async throws {
+        let server = try ClientEngineServer()
+        defer { server.stop(); server.removeFiles() }
+        let client = try HookwireClient(server: server.address)
+        defer { client.close() }
+        let saved = try await client.save(Webhook(name: "Before", events: ["contact.*"], targetURL: "https://example.invalid/b"))
+        #expect(try await client.get(id: saved.id).name == "Before")
+        #expect(try await client.get(id: saved.id).name == "Before")
+
+        // A save through the Swift API, not the protocol, must reach the next get.
+        var renamed = try #require(try server.engine.registry.get(id: saved.id))
+        renamed.name = "After"
+        renamed.description = "changed in Swift"
+        _ = try server.engine.registry.save(renamed)
+        let fetched = try await client.get(id: saved.id)
+        #expect(fetched.name == "After")
+        #expect(fetched.description == "changed in Swift")
+        #expect(try await client.get(id: saved.id).name == "After")
+    }
+
+    @Test func cachedReplySeesSecondEngineOnFile() async throws {
+        let server = try ClientEngineServer()
+        defer { server.stop(); server.removeFiles() }
+        let client = try HookwireClient(server: server.address)
+        defer { client.close() }
+        let saved = try await client.save(Webhook(name: "Shared", events: ["contact.*"], targetURL: "https://example.invalid/e"))
+        #expect(try await client.get(id: saved.id).name == "Shared")
+        #expect(try await client.get(id: saved.id).name == "Shared")
+
+        // A second engine on the same file, as a C host in the same process opens one.
+        let other = try HookwireEngine.open(HookwireEngine.Configuration(databasePath: server.directory + "/hookwire.db"))
+        defer { other.shutdown(timeout: 2) }
+        var changed = try #require(try other.registry.get(id: saved.id))
+        changed.name = "Changed by another engine"
+        changed.state = .stopped
+        _ = try other.registry.save(changed)
+        let fetched = try await client.get(id: saved.id)
+        #expect(fetched.name == "Changed by another engine")
+        #expect(fetched.state == .stopped)
+
+        try other.registry.delete(id: saved.id)
+        let error = await #expect(throws: HookwireError.self) { try await client.get(id: saved.id) }
+        #expect(error?.code == .notFound)
+    }
+
+    @Test func cachedReplySeesStateChanges() async throws {
+        let server = try ClientEngineServer()
+        defer { server.stop(); server.removeFiles() }
+        let client = try HookwireClient(server: server.address)
+        defer { client.close() }
+        let first = try await client.save(Webhook(name: "Swift", events: ["contact.*"], targetURL: "https://example.invalid/1"))
+        let second = try await client.save(Webhook(name: "Wire", events: ["contact.*"], targetURL: "https://example.invalid/2"))
+        for id in [first.id, second.id] {
+            #expect(try await client.get(id: id).state == .active)
+            #expect(try await client.get(id: id).state == .active)
+        }
+
+        // A delivery result recorded in Swift, as the delivery engine records them.
+        let swiftChange = try server.engine.registry.recordResult(
+            id: first.id, result: WebhookResult(succeeded: false, permanentFailure: true, message: "HTTP 410 Gone"))
+        #expect(swiftChange?.to == .tooManyErrors)
+        #expect(try await client.get(id: first.id).state == .tooManyErrors)
+
+        // The same through the protocol's RecordResult method.
+        let wireChange = try await client.recordResult(
+            id: second.id, result: WebhookResult(succeeded: false, permanentFailure: true, message: "HTTP 410 Gone"))
+        #expect(wireChange?.to == .tooManyErrors)
+        #expect(try await client.get(id: second.id).state == .tooManyErrors)
+
+        // Counters are not part of the reply, so a result that keeps the state keeps it cached.
+        _ = try server.engine.registry.recordResult(id: first.id, result: WebhookResult(succeeded: true))
+        #expect(try await client.get(id: first.id).state == .tooManyErrors)
+    }
+
+    @Test func applicationCallersGetSameReply() async throws {
+        let tokens = try TokenTable(tokens: [
+            (token: "crm-token-0123456789abcdef", application: "crm"),
+            (token: "billing-token-0123456789ab", application: "billing"),
+        ])
+        let server = try ClientEngineServer(tokens: tokens)
+        defer { server.stop(); server.removeFiles() }
+        let owner = try HookwireClient(server: server.address, token: "crm-token-0123456789abcdef")
+        defer { owner.close() }
+        let other = try HookwireClient(server: server.address, token: "billing-token-0123456789ab")
+        defer { other.close() }
+
+        let saved = try await owner.save(Webhook(name: "Owned", events: ["contact.*"], targetURL: "https://example.invalid/o"))
+        #expect(saved.applicationToken == "crm")
+        #expect(saved.secret != nil)
+
+        // Reading is open to every authenticated caller, on the worker and from the cache alike;
+        // only changes are limited to the owner. Neither reply carries the secret.
+        for _ in 0..<3 {
+            let seenByOwner = try await owner.get(id: saved.id)
+            let seenByOther = try await other.get(id: saved.id)
+            #expect(seenByOwner == seenByOther)
+            #expect(seenByOther.applicationToken == "crm")
+            #expect(seenByOther.secret == nil)
+        }
+        var renamed = saved
+        renamed.name = "Taken over"
+        renamed.secret = nil
+        let error = await #expect(throws: HookwireError.self) { try await other.save(renamed) }
+        #expect(error?.code == .permissionDenied)
+        #expect(try await other.get(id: saved.id).name == "Owned")
+
+        let handler = EngineCallHandler(engine: server.engine)
+        let caller = Caller(applicationToken: "billing")
+        let request = Wire.GetWebhookRequest(id: saved.id).encoded()
+        guard case .message(let message) = handler.handle(.getWebhook, request: request[...], caller: caller),
+            let worker = message as? Wire.Webhook
+        else {
+            Issue.record("the worker path returned no Webhook message")
+            return
+        }
+        #expect(try Self.cachedReply(handler, id: saved.id, caller: caller) == worker)
+    }
+
+    /// Decodes the reply a cached get returns, or nil when the call would go to a worker.
+    static func cachedReply(_ handler: EngineCallHandler, id: Int64, caller: Caller) throws -> Wire.Webhook? {
+        let request = Wire.GetWebhookRequest(id: id).encoded()
+        switch handler.handleWithoutBlocking(.getWebhook, request: request[...], caller: caller) {
+        case nil:
+            return nil
+        case .success(let bytes)?:
+            return try Wire.Webhook(decoding: bytes[...])
+        case let other?:
+            Issue.record("a cached get returned \(other) instead of encoded bytes")
+            return nil
+        }
+    }
+
+    /// Returns whether `text`'s UTF-8 bytes occur in `bytes`.
+    static func contains(_ bytes: [UInt8], _ text: String) -> Bool {
+        let needle = Array(text.utf8)
+        guard !needle.isEmpty, bytes.count >= needle.count else { return false }
+        return (0...(bytes.count - needle.count)).contains { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }
+    }
+}
