@@ -198,13 +198,12 @@ final class Connection {
     /// Returns the handler's result when it can run the call without blocking, else nil. Calls
     /// with metadata that does not decode are left to the worker path, which reports the error.
     private func resultWithoutBlocking(_ method: Method, frame: Frame, caller: Caller) -> CallResult? {
-        let handler = core.handler
         if frame.metadata.isEmpty {
-            return handler.handleWithoutBlocking(method, request: frame.payload, caller: caller)
+            return core.handler.handleWithoutBlocking(method, request: frame.payload, caller: caller)
         }
         guard case .success(let caller) = CallContext.make(metadata: Array(frame.metadata), caller: caller, queuedAt: loop.now())
         else { return nil }
-        return handler.handleWithoutBlocking(method, request: frame.payload, caller: caller)
+        return core.handler.handleWithoutBlocking(method, request: frame.payload, caller: caller)
     }
 
     /// Ends a call that was just accepted with its result, written straight to the output.

@@ -6,8 +6,16 @@ import Synchronization
 
 /// Runs the protocol's methods on a `HookwireEngine`: decodes each request message, calls the
 /// engine or its registry as the caller, and returns the response message.
-struct EngineCallHandler: CallHandler {
+final class EngineCallHandler: CallHandler {
     let engine: HookwireEngine
+    /// The engine's registry, held directly so that a cached get on the loop does not go
+    /// through the engine, whose retains take the runtime's slow path in perf profiles.
+    private let registry: WebhookRegistry
+
+    init(engine: HookwireEngine) {
+        self.engine = engine
+        registry = engine.registry
+    }
 
     func handle(_ method: HookwireProtocol.Method, request: ArraySlice<UInt8>, caller: Caller) -> CallResult {
         do {
@@ -27,7 +35,7 @@ struct EngineCallHandler: CallHandler {
     /// reply per cached hook and drops it whenever the hook changes.
     func handleWithoutBlocking(_ method: HookwireProtocol.Method, request: ArraySlice<UInt8>, caller: Caller) -> CallResult? {
         guard method == .getWebhook, let message = try? Wire.GetWebhookRequest(decoding: request) else { return nil }
-        let reply = engine.registry.cachedEncoding(id: message.id, format: ObjectIdentifier(PublicWebhookEncoding.self)) {
+        let reply = registry.cachedEncoding(id: message.id, format: ObjectIdentifier(PublicWebhookEncoding.self)) {
             Wire.Webhook($0, includeSecret: false).encoded()
         }
         return reply.map(CallResult.success)
@@ -36,7 +44,6 @@ struct EngineCallHandler: CallHandler {
     private func run(_ method: HookwireProtocol.Method, request: ArraySlice<UInt8>, caller: Caller) throws
         -> any ProtobufMessage
     {
-        let registry = engine.registry
         switch method {
         case .saveWebhook:
             let message = try Wire.SaveWebhookRequest(decoding: request)

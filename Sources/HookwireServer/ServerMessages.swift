@@ -61,7 +61,7 @@ enum ServerMessages {
         switch result {
         case .success(let payload):
             do {
-                try encoder.append(.response, streamId: streamId, to: &buffer) { $0.append(contentsOf: payload) }
+                try encoder.append(.response, streamId: streamId, payload: payload, to: &buffer)
             } catch {
                 appendTooLarge(streamId: streamId, error: error, encoder: encoder, to: &buffer)
             }

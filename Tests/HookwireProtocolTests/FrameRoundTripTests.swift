@@ -158,4 +158,36 @@ let sampleFrames: [Frame] = [
         }
         #expect(buffer.isEmpty)
     }
+
+    @Test func encodedPayloadMatchesClosureForm() throws {
+        let encoder = FrameEncoder()
+        for frame in sampleFrames where frame.metadata.isEmpty && frame.flags.isEmpty {
+            var expected: [UInt8] = [0x42]
+            try encoder.append(frame, to: &expected)
+            var actual: [UInt8] = [0x42]
+            try encoder.append(frame.type, streamId: frame.streamId, code: frame.code, payload: Array(frame.payload), to: &actual)
+            #expect(actual == expected, "\(frame.type)")
+        }
+        var buffer: [UInt8] = []
+        try encoder.append(.response, streamId: 0x0102_0304, code: 0x0506, payload: [0xBB, 0xCC], to: &buffer)
+        #expect(buffer == [
+            0x00, 0x00, 0x00, 0x0E, 0xB1, 0x04, 0x00, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x00, 0x00,
+            0xBB, 0xCC,
+        ])
+    }
+
+    @Test func encodedPayloadFormRejectsBadFrames() {
+        var buffer: [UInt8] = [0x42]
+        let encoder = FrameEncoder(maxFrameSize: 1024)
+        #expect(throws: FrameError.frameTooLarge(length: 1025, limit: 1024)) {
+            try encoder.append(.response, streamId: 1, payload: [UInt8](repeating: 0, count: 1025 - FrameHeader.minimumLength), to: &buffer)
+        }
+        #expect(throws: FrameError.badStreamId(type: .response, streamId: 0)) {
+            try encoder.append(.response, streamId: 0, payload: [], to: &buffer)
+        }
+        #expect(throws: FrameError.badPayloadLength(type: .ping, length: 3)) {
+            try encoder.append(.ping, streamId: 0, payload: [1, 2, 3], to: &buffer)
+        }
+        #expect(buffer == [0x42])
+    }
 }

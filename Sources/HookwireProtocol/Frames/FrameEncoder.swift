@@ -64,6 +64,27 @@ public struct FrameEncoder: Sendable {
         }
     }
 
+    /// Appends a frame without metadata whose payload is already encoded, writing the header
+    /// with one copy. It produces the same bytes as the closure-based `append` with no metadata.
+    ///
+    /// - Throws: The errors of the closure-based `append`. The buffer is then unchanged.
+    public func append(
+        _ type: FrameType, streamId: UInt32, code: UInt16 = 0, payload: [UInt8], to buffer: inout [UInt8]
+    ) throws(FrameError) {
+        guard (streamId == 0) == type.isConnectionLevel else { throw .badStreamId(type: type, streamId: streamId) }
+        let length = FrameHeader.minimumLength + payload.count
+        if let error = violation(type, length: length, metadataLength: 0, payloadLength: payload.count) {
+            throw error
+        }
+        // Bytes 0...7 and 8...15 of the header as two big-endian words. The flags, the reserved
+        // byte and the metadata length stay 0.
+        let first = UInt64(length) << 32 | UInt64(FrameHeader.magic | FrameHeader.version) << 24 | UInt64(type.rawValue) << 16
+        let second = UInt64(streamId) << 32 | UInt64(code) << 16
+        let header = (first.bigEndian, second.bigEndian)
+        withUnsafeBytes(of: header) { buffer.append(contentsOf: $0) }
+        buffer.append(contentsOf: payload)
+    }
+
     private func violation(_ type: FrameType, length: Int, metadataLength: Int, payloadLength: Int) -> FrameError? {
         if length > maxFrameSize {
             return .frameTooLarge(length: UInt32(clamping: length), limit: maxFrameSize)
