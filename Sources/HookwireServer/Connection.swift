@@ -8,6 +8,8 @@ import HookwireProtocol
 /// calls. Only the owning loop's thread touches it.
 final class Connection {
     unowned let loop: EventLoop
+    /// The loop's shared state, held directly because every call reads it.
+    private let core: ServerCore
     let fd: Int32
     let serial: UInt64
     /// The peer's `host:port`, for logs.
@@ -49,6 +51,7 @@ final class Connection {
         self.serial = serial
         peer = Self.peerAddress(fd)
         let core = loop.core
+        self.core = core
         decoder = FrameDecoder(limits: core.limits)
         encoder = FrameEncoder(maxFrameSize: core.limits.maxFrameSize)
         machine = ConnectionStateMachine(
@@ -67,7 +70,6 @@ final class Connection {
 
     var isAuthenticated: Bool { machine.caller != nil }
     var hasStreamsOpen: Bool { machine.hasStreamsOpen }
-    private var core: ServerCore { loop.core }
 
     // MARK: - Input
 
@@ -165,6 +167,7 @@ final class Connection {
             finishWithoutBlocking(streamId: streamId, result: result)
             return
         }
+        machine.startUnary(streamId)
         let request = Array(frame.payload)
         let metadata = frame.metadata.isEmpty ? nil : Array(frame.metadata)
         let loop = self.loop
@@ -206,16 +209,11 @@ final class Connection {
         return core.handler.handleWithoutBlocking(method, request: frame.payload, caller: caller)
     }
 
-    /// Ends a call that was just accepted with its result, written straight to the output.
+    /// Ends a call that was just accepted with its result, written straight to the output. No
+    /// frame was received since the call was accepted, so it cannot have been cancelled, and
+    /// its stream was never opened.
     private func finishWithoutBlocking(streamId: UInt32, result: CallResult) {
-        switch machine.endStream(streamId) {
-        case nil:
-            return
-        case false?:
-            appendError(streamId: streamId, .cancelled, "cancelled by the client", code: .cancelled)
-        case true?:
-            ServerMessages.appendResult(result, streamId: streamId, encoder: encoder, to: &output)
-        }
+        ServerMessages.appendResult(result, streamId: streamId, encoder: encoder, to: &output)
         loop.markDirty(self)
         checkDrained()
     }

@@ -35,7 +35,9 @@ struct ConnectionStateMachine {
         case welcome(version: UInt32, caller: Caller, clientMaxFrameSize: Int)
         /// Reply to HELLO with a failed WELCOME carrying the status and message, then close.
         case rejectHandshake(StatusCode, String)
-        /// Run a unary call on a worker.
+        /// Run a unary call. Its stream opens only with `startUnary(_:)`, which the connection
+        /// calls before handing the call to a worker. A call that ends before the next frame is
+        /// received, because it is served on the spot, needs no open stream.
         case dispatch(streamId: UInt32, method: Method)
         /// Start a watch stream.
         case startWatch(streamId: UInt32)
@@ -163,8 +165,13 @@ struct ConnectionStateMachine {
             streams[streamId] = .watch
             return .startWatch(streamId: streamId)
         }
-        streams[streamId] = .unary(isCancelled: false)
         return .dispatch(streamId: streamId, method: method)
+    }
+
+    /// Opens the stream of a call that `.dispatch` accepted, so that it counts against the
+    /// concurrent stream limit until `endStream(_:)` and may be cancelled.
+    mutating func startUnary(_ streamId: UInt32) {
+        streams[streamId] = .unary(isCancelled: false)
     }
 
     private mutating func receiveCancel(streamId: UInt32) -> Action {

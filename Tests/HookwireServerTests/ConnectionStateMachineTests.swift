@@ -82,8 +82,11 @@ import Testing
     @Test func requestIsDispatchedAndTracked() {
         var machine = opened()
         #expect(machine.receive(request(5)) == .dispatch(streamId: 5, method: .getWebhook))
-        #expect(machine.hasStreamsOpen)
         #expect(machine.lastProcessedStreamId == 5)
+        // A call served on the spot never opens its stream; one sent to a worker does.
+        #expect(!machine.hasStreamsOpen)
+        machine.startUnary(5)
+        #expect(machine.hasStreamsOpen)
         #expect(machine.endStream(5) == true)
         #expect(!machine.hasStreamsOpen)
     }
@@ -91,6 +94,7 @@ import Testing
     @Test func duplicateInFlightStreamIdIsProtocolError() {
         var machine = opened()
         _ = machine.receive(request(1))
+        machine.startUnary(1)
         guard case .goAway(let status, let message) = machine.receive(request(1)) else {
             Issue.record("expected GOAWAY")
             return
@@ -102,6 +106,7 @@ import Testing
     @Test func streamIdMayBeReusedAfterItEnds() {
         var machine = opened()
         _ = machine.receive(request(1))
+        machine.startUnary(1)
         _ = machine.endStream(1)
         #expect(machine.receive(request(1)) == .dispatch(streamId: 1, method: .getWebhook))
     }
@@ -109,7 +114,9 @@ import Testing
     @Test func streamsOverLimitAreExhaustedWithoutRunning() {
         var machine = opened(maxConcurrentStreams: 2)
         #expect(machine.receive(request(1)) == .dispatch(streamId: 1, method: .getWebhook))
+        machine.startUnary(1)
         #expect(machine.receive(request(3)) == .dispatch(streamId: 3, method: .getWebhook))
+        machine.startUnary(3)
         guard case .failStream(let streamId, let status, _) = machine.receive(request(5)) else {
             Issue.record("expected RESOURCE_EXHAUSTED")
             return
@@ -137,6 +144,7 @@ import Testing
     @Test func cancelledCallEndsAsCancelled() {
         var machine = opened()
         _ = machine.receive(request(1))
+        machine.startUnary(1)
         #expect(machine.receive(Frame(type: .cancel, streamId: 1)) == .none)
         #expect(!machine.isStreamOpen(1))
         #expect(machine.endStream(1) == false)
