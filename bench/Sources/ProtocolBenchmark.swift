@@ -16,7 +16,7 @@ enum ProtocolBenchmark {
     static let usage = """
         usage: hookwire-bench protocol [-c CONNECTIONS] [-P DEPTH] [-n REQUESTS] [--publish-requests N]
                                        [--server HOST:PORT] [--token TOKEN] [--hookwired PATH]
-                                       [--methods get,publish] [--no-redis]
+                                       [--event-loops N] [--methods get,publish] [--no-redis]
 
           -c CONNECTIONS        TCP connections, all driven by one thread as in redis-benchmark (default 50)
           -P DEPTH              requests pipelined per connection before waiting (default 1)
@@ -27,6 +27,9 @@ enum ProtocolBenchmark {
                                 directory, and stops it at the end
           --token TOKEN         the token for --server, when it has a token file
           --hookwired PATH      the hookwired binary to start (default: next to hookwire-bench)
+          --event-loops N       event loop threads of the hookwired it starts (default: hookwired's
+                                own default, one per processor). redis-server serves from one
+                                thread, so 1 compares the same number of server threads
           --methods LIST        which calls to measure: get, publish or both (default get,publish)
           --no-redis            skip redis-benchmark
           --client-api          also measure get-by-id through HookwireClient's async API, with
@@ -45,6 +48,8 @@ enum ProtocolBenchmark {
         var server: String?
         var token = ""
         var hookwired: String?
+        /// Passed to the started hookwired as `--event-loops`; nil keeps its default.
+        var eventLoops: Int?
         var methods: Set<String> = ["get", "publish"]
         var runsRedis = true
         var measuresClientAPI = false
@@ -73,7 +78,7 @@ enum ProtocolBenchmark {
         } else {
             let directory = try ChildProcess.temporaryDirectory(prefix: "hookwire-bench")
             scratch = directory
-            let started = try startHookwired(path: options.hookwired, directory: directory)
+            let started = try startHookwired(path: options.hookwired, eventLoops: options.eventLoops, directory: directory)
             daemon = started.process
             address = started.address
         }
@@ -85,7 +90,10 @@ enum ProtocolBenchmark {
         target.state = .stopped
         let hook = try client.performBlocking(.save(target))
 
-        print("protocol benchmark: \(options.connections) connections, pipeline depth \(options.pipeline), hookwired at \(address)")
+        let loops = options.server != nil ? "" : ", event loops: \(options.eventLoops.map(String.init) ?? "default")"
+        print(
+            "protocol benchmark: \(options.connections) connections, pipeline depth \(options.pipeline), hookwired at \(address)"
+                + loops)
         print(row("", "calls/s", "p50 ms", "p99 ms", "p99.9 ms", "errors"))
         var getResult: ProtocolLoadGenerator.Result?
         if options.methods.contains("get") {
@@ -175,6 +183,7 @@ enum ProtocolBenchmark {
             case "--server": options.server = try value("--server")
             case "--token": options.token = try value("--token")
             case "--hookwired": options.hookwired = try value("--hookwired")
+            case "--event-loops": options.eventLoops = try count("--event-loops")
             case "--methods":
                 options.methods = Set(try value("--methods").split(separator: ",").map(String.init))
                 guard !options.methods.isEmpty, options.methods.isSubset(of: ["get", "publish"]) else {
@@ -190,6 +199,9 @@ enum ProtocolBenchmark {
             }
             index += 1
         }
+        if options.server != nil && (options.eventLoops != nil || options.hookwired != nil) {
+            throw ProtocolBenchmarkError("--event-loops and --hookwired apply to a hookwired the benchmark starts, not to --server")
+        }
         guard options.pipeline <= 100 else {
             throw ProtocolBenchmarkError("-P \(options.pipeline) is over the server's default limit of 100 streams per connection")
         }
@@ -197,12 +209,16 @@ enum ProtocolBenchmark {
     }
 
     /// Starts hookwired on a free loopback port with its database and log in `directory`.
-    static func startHookwired(path: String?, directory: String) throws -> (process: ChildProcess, address: ServerAddress) {
+    static func startHookwired(
+        path: String?, eventLoops: Int?, directory: String
+    ) throws -> (process: ChildProcess, address: ServerAddress) {
         let binary = try path ?? siblingExecutable("hookwired")
         let port = try freeLoopbackPort()
+        var arguments = ["--db", directory + "/bench.db", "--listen", "127.0.0.1:\(port)"]
+        if let eventLoops { arguments += ["--event-loops", String(eventLoops)] }
         let process = try ChildProcess(
             binary,
-            arguments: ["--db", directory + "/bench.db", "--listen", "127.0.0.1:\(port)"],
+            arguments: arguments,
             logFile: directory + "/hookwired.log", directory: directory)
         try process.waitForPort(port, what: "hookwired (log: \(directory)/hookwired.log)")
         return (process, ServerAddress(host: "127.0.0.1", port: UInt16(port)))
