@@ -49,6 +49,80 @@ public struct ClaimedDelivery: Sendable {
     }
 }
 
+/// The limits of one claim: what `claimDue` takes as arguments.
+public struct ClaimRequest: Sendable {
+    public var now: Date
+    /// The lease's end: the claimed deliveries become due again then, if still in flight.
+    public var leaseUntil: Date
+    public var limit: Int
+    /// The deliveries still allowed per hook, for hooks that have some claimed already.
+    public var perWebhookRemaining: [Int64: Int]
+    /// The deliveries allowed for a hook not in `perWebhookRemaining`.
+    public var defaultPerWebhookLimit: Int
+    /// Hooks whose own due deliveries are claimed first, oldest created first, each within its
+    /// limit.
+    /// Reading one hook's deliveries costs an index seek, so a hook with a long backlog is
+    /// topped up cheaply after its attempts finish.
+    public var webhooksFirst: [Int64]
+    /// Whether to claim, after `webhooksFirst`, the oldest due deliveries of any hook. Such a
+    /// scan may step over many deliveries of hooks at their limit, so callers skip it when
+    /// only finished attempts, and no new or newly due deliveries, are the reason to claim.
+    public var scansAllWebhooks: Bool
+
+    public init(
+        now: Date, leaseUntil: Date, limit: Int, perWebhookRemaining: [Int64: Int], defaultPerWebhookLimit: Int,
+        webhooksFirst: [Int64] = [], scansAllWebhooks: Bool = true
+    ) {
+        self.now = now
+        self.leaseUntil = leaseUntil
+        self.limit = limit
+        self.perWebhookRemaining = perWebhookRemaining
+        self.defaultPerWebhookLimit = defaultPerWebhookLimit
+        self.webhooksFirst = webhooksFirst
+        self.scansAllWebhooks = scansAllWebhooks
+    }
+}
+
+/// Attempt results for `recordAndClaim` to apply to the hooks' counters and states by
+/// `WebhookStateRule`, as `WebhookRegistry.recordResult` does one by one.
+public struct WebhookResults: Sendable {
+    /// The results in the order the attempts finished, by hook id.
+    public var results: [(webhookId: Int64, result: WebhookResult)]
+    /// The consecutive errors that disable an active hook.
+    public var consecutiveErrorLimit: Int64
+    /// The time recorded as a failure's last error time.
+    public var time: Date
+
+    public init(results: [(webhookId: Int64, result: WebhookResult)], consecutiveErrorLimit: Int64, time: Date) {
+        self.results = results
+        self.consecutiveErrorLimit = consecutiveErrorLimit
+        self.time = time
+    }
+}
+
+/// The deliveries of one claim and the next due time of those left behind.
+public struct ClaimBatch: Sendable {
+    public var deliveries: [ClaimedDelivery]
+    /// The earliest time a pending delivery or an in-flight lease falls due after the claim,
+    /// or nil when none does.
+    public var nextDue: Date?
+    /// Whether the results passed to `recordAndClaim` were applied. When false, the caller
+    /// applies them through the registry.
+    public var resultsApplied: Bool
+    /// The hook state changes the results caused, for the registry's observer.
+    public var stateChanges: [WebhookStateChange]
+
+    public init(
+        deliveries: [ClaimedDelivery], nextDue: Date?, resultsApplied: Bool = false,
+        stateChanges: [WebhookStateChange] = []
+    ) {
+        self.deliveries = deliveries
+        self.nextDue = nextDue
+        self.resultsApplied = resultsApplied
+        self.stateChanges = stateChanges
+    }
+}
+
 /// What to do with a delivery after an attempt.
 public enum DeliveryDisposition: Sendable, Hashable {
     case succeeded
@@ -123,6 +197,14 @@ public protocol DeliveryStore: AnyObject, Sendable {
     /// Records attempts and applies their dispositions, in one transaction.
     func record(_ records: [AttemptRecord], now: Date) throws
 
+    /// Records attempts like `record`, applies `results` to the hooks' counters when the store
+    /// can (see `ClaimBatch.resultsApplied`), then claims like `claimDue` when `claim` is set
+    /// and reads the next due time, so that a turn of the delivery loop costs one transaction.
+    /// Nothing is recorded or claimed when it throws.
+    func recordAndClaim(
+        _ records: [AttemptRecord], results: WebhookResults?, now: Date, claim: ClaimRequest?
+    ) throws -> ClaimBatch
+
     /// Moves the hook's pending deliveries to `held`. Returns how many moved.
     @discardableResult
     func holdDeliveries(webhookId: Int64) throws -> Int
@@ -154,4 +236,21 @@ public protocol DeliveryStore: AnyObject, Sendable {
     func addPreviousSecret(webhookId: Int64, secret: String, validUntil: Date) throws
     /// Secrets of the hook still valid at `now`, newest first. `prune` deletes expired ones.
     func previousSecrets(webhookId: Int64, now: Date) throws -> [String]
+}
+
+extension DeliveryStore {
+    /// Calls `record`, `claimDue` and `nextDueTime` in turn, for stores that cannot do the three
+    /// in one transaction. Records already written stay written when the claim throws. The
+    /// claim always scans all hooks, which `ClaimRequest` allows, and `results` are left to the
+    /// caller.
+    public func recordAndClaim(
+        _ records: [AttemptRecord], results: WebhookResults?, now: Date, claim: ClaimRequest?
+    ) throws -> ClaimBatch {
+        try record(records, now: now)
+        guard let claim else { return ClaimBatch(deliveries: [], nextDue: try nextDueTime()) }
+        let deliveries = try claimDue(
+            now: claim.now, leaseUntil: claim.leaseUntil, limit: claim.limit,
+            perWebhookRemaining: claim.perWebhookRemaining, defaultPerWebhookLimit: claim.defaultPerWebhookLimit)
+        return ClaimBatch(deliveries: deliveries, nextDue: try nextDueTime())
+    }
 }

@@ -9,6 +9,8 @@ final class DeliveryConnection {
     let handle: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
     let path: String
+    /// Serialises this process's writers of the file; see `SQLiteWriteGate`.
+    private(set) var writeGate: SQLiteWriteGate!
 
     /// Opens the database with a busy timeout, WAL journaling and the given `synchronous` mode.
     init(path: String, synchronous: String) throws {
@@ -22,6 +24,7 @@ final class DeliveryConnection {
             throw HookwireError(.storage, "opening database \(path) failed: \(message)")
         }
         handle = db
+        writeGate = SQLiteWriteGate.shared(forPath: path)
         sqlite3_busy_timeout(db, 10_000)
         try execute("PRAGMA journal_mode=WAL")
         try execute("PRAGMA synchronous=\(synchronous)")
@@ -48,6 +51,8 @@ final class DeliveryConnection {
 
     /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`, rolling back when it throws.
     func transaction<T>(_ body: () throws -> T) throws -> T {
+        writeGate.lock.lock()
+        defer { writeGate.lock.unlock() }
         try execute("BEGIN IMMEDIATE")
         do {
             let value = try body()
@@ -147,3 +152,4 @@ final class DeliveryConnection {
         func optionalBlob(_ column: Int32) -> [UInt8]? { isNull(column) ? nil : blob(column) }
     }
 }
+

@@ -7,107 +7,251 @@ extension SQLiteDeliveryStore {
         now: Date, leaseUntil: Date, limit: Int, perWebhookRemaining: [Int64: Int], defaultPerWebhookLimit: Int
     ) throws -> [ClaimedDelivery] {
         guard limit > 0 else { return [] }
-        let excluded = perWebhookRemaining.filter { $0.value <= 0 }.map { String($0.key) }
+        let request = ClaimRequest(
+            now: now, leaseUntil: leaseUntil, limit: limit, perWebhookRemaining: perWebhookRemaining,
+            defaultPerWebhookLimit: defaultPerWebhookLimit)
         return try withBookkeeping { db in
-            try db.transaction {
-                // A lease that ran out belongs to an attempt whose process died, so it is due again now.
-                let expire = try db.statement(
-                    "UPDATE deliveries SET state = 0 WHERE state = 1 AND next_attempt_at <= ?1")
-                expire.bind(1, now)
-                try expire.step()
-
-                // Most scanned rows belong to hooks at their cap, so the choice reads only the
-                // index (it covers state, due time and hook). Then the chosen rows are read.
-                let candidates = try db.statement(
-                    """
-                    SELECT id, webhook_id FROM deliveries
-                    WHERE state = 0 AND next_attempt_at <= ?1
-                      AND webhook_id NOT IN (SELECT value FROM json_each(?2))
-                    ORDER BY next_attempt_at LIMIT ?3
-                    """)
-                candidates.bind(1, now)
-                candidates.bind(2, "[" + excluded.joined(separator: ",") + "]")
-                candidates.bind(3, limit + limit / 2 + defaultPerWebhookLimit)
-                var taken: [Int64: Int] = [:]
-                var chosen: [Int64] = []
-                while chosen.count < limit, try candidates.step() {
-                    let hookId = candidates.int64(1)
-                    let allowed = perWebhookRemaining[hookId] ?? defaultPerWebhookLimit
-                    guard taken[hookId, default: 0] < allowed else { continue }
-                    taken[hookId, default: 0] += 1
-                    chosen.append(candidates.int64(0))
-                }
-                sqlite3_reset(candidates.handle)
-
-                var claimed: [ClaimedDelivery] = []
-                claimed.reserveCapacity(chosen.count)
-                for id in chosen {
-                    let row = try db.statement(
-                        """
-                        SELECT d.id, d.message_id, d.webhook_id, e.event_id, e.event, d.attempts, d.created_at,
-                               e.members, e.data
-                        FROM deliveries d JOIN events e ON e.id = d.event_rowid WHERE d.id = ?1
-                        """)
-                    row.bind(1, id)
-                    guard try row.step() else { continue }
-                    claimed.append(
-                        ClaimedDelivery(
-                            id: row.int64(0), messageId: row.text(1), webhookId: row.int64(2), eventId: row.text(3),
-                            event: row.text(4), attempts: Int32(row.int64(5)), createdAt: row.date(6),
-                            members: row.blob(7), data: row.optionalBlob(8)))
-                    sqlite3_reset(row.handle)
-                }
-                for delivery in claimed {
-                    let mark = try db.statement("UPDATE deliveries SET state = 1, next_attempt_at = ?1 WHERE id = ?2")
-                    mark.bind(1, leaseUntil)
-                    mark.bind(2, delivery.id)
-                    try mark.step()
-                }
-                return claimed
-            }
+            try db.transaction { try claim(request, db: db) }
         }
     }
 
     public func nextDueTime() throws -> Date? {
-        try withBookkeeping { db in
-            var earliest: Date?
-            for state in [DeliveryState.pending, .inFlight] {
-                let statement = try db.statement("SELECT MIN(next_attempt_at) FROM deliveries WHERE state = ?1")
-                statement.bind(1, Int64(state.rawValue))
-                if try statement.step(), !statement.isNull(0) {
-                    let due = statement.date(0)
-                    earliest = min(earliest ?? due, due)
-                }
-            }
-            return earliest
-        }
+        try withBookkeeping { db in try earliestDue(db: db) }
     }
 
     public func record(_ records: [AttemptRecord], now: Date) throws {
         guard !records.isEmpty else { return }
         try withBookkeeping { db in
+            try db.transaction { try apply(records, now: now, db: db) }
+        }
+    }
+
+    public func recordAndClaim(
+        _ records: [AttemptRecord], results: WebhookResults?, now: Date, claim request: ClaimRequest?
+    ) throws -> ClaimBatch {
+        var writing: [Int64] = []
+        // The cached hooks whose state changes stay out of the cache until the commit is over.
+        defer { for id in writing { cache.endWrite(id: id) } }
+        return try withBookkeeping { db in
             try db.transaction {
-                for record in records {
-                    if let attempt = record.attempt { try insertAttempt(attempt, db: db) }
-                    let (state, next, finished) = Self.columns(of: record.disposition, now: now)
-                    let update = try db.statement(
-                        """
-                        UPDATE deliveries SET state = ?1, attempts = attempts + ?2, next_attempt_at = ?3,
-                            finished_at = ?4,
-                            last_status = CASE WHEN ?2 = 1 THEN ?5 ELSE last_status END,
-                            last_error = COALESCE(?6, last_error)
-                        WHERE id = ?7
-                        """)
-                    update.bind(1, Int64(state.rawValue))
-                    update.bind(2, Int64(record.attempt == nil ? 0 : 1))
-                    update.bind(3, next)
-                    update.bind(4, finished)
-                    update.bind(5, Int64(record.attempt?.status ?? 0))
-                    update.bind(6, record.attempt?.error)
-                    update.bind(7, record.deliveryId)
-                    try update.step()
-                }
+                try apply(records, now: now, db: db)
+                var changes: [WebhookStateChange] = []
+                if let results { changes = try apply(results, writing: &writing, db: db) }
+                var deliveries: [ClaimedDelivery] = []
+                if let request, request.limit > 0 { deliveries = try claim(request, db: db) }
+                return ClaimBatch(
+                    deliveries: deliveries, nextDue: try earliestDue(db: db), resultsApplied: results != nil,
+                    stateChanges: changes)
             }
+        }
+    }
+
+    /// Applies results to the hooks' counters and states by `WebhookStateRule`, in the
+    /// transaction in progress, and returns the state changes. Each hook whose state changes is
+    /// added to `writing` after `cache.beginWrite`, for the caller to end after the commit.
+    private func apply(
+        _ results: WebhookResults, writing: inout [Int64], db: DeliveryConnection
+    ) throws -> [WebhookStateChange] {
+        var order: [Int64] = []
+        var byHook: [Int64: [WebhookResult]] = [:]
+        for (id, result) in results.results {
+            if byHook[id] == nil { order.append(id) }
+            byHook[id, default: []].append(result)
+        }
+        let time = UnixMilliseconds.rounded(results.time)
+        let select = try db.statement(WebhookSQL.selectUsage)
+        let replace = try db.statement(WebhookSQL.replaceUsage)
+        var changes: [WebhookStateChange] = []
+        for id in order {
+            select.bind(1, id)
+            // A hook deleted since its attempt started has no counters left to update.
+            guard try select.step() else {
+                sqlite3_reset(select.handle)
+                continue
+            }
+            let before = WebhookState(rawValue: Int32(truncatingIfNeeded: select.int64(0))) ?? .unknown
+            var state = before
+            var usage = WebhookUsage(
+                totalCalls: select.int64(1), totalErrors: select.int64(2), consecutiveErrors: select.int64(3),
+                lastError: select.optionalText(4),
+                lastErrorTime: select.isNull(5) ? nil : UnixMilliseconds.date(select.int64(5)))
+            sqlite3_reset(select.handle)
+
+            var reason: String?
+            for result in byHook[id] ?? [] {
+                let outcome = WebhookStateRule.apply(
+                    result, state: state, usage: usage, limit: results.consecutiveErrorLimit, at: time)
+                if outcome.reason != nil { reason = outcome.reason }
+                state = outcome.state
+                usage = outcome.usage
+            }
+            if state != before {
+                cache.beginWrite(id: id)
+                writing.append(id)
+                let update = try db.statement(WebhookSQL.updateState)
+                update.bind(1, Int64(state.rawValue))
+                update.bind(2, id)
+                try update.step()
+                changes.append(WebhookStateChange(webhookId: id, from: before, to: state, reason: reason ?? ""))
+            }
+            replace.bind(1, id)
+            replace.bind(2, usage.totalCalls)
+            replace.bind(3, usage.totalErrors)
+            replace.bind(4, usage.consecutiveErrors)
+            replace.bind(5, usage.lastError)
+            if let errorTime = usage.lastErrorTime {
+                replace.bind(6, UnixMilliseconds.milliseconds(errorTime))
+            } else {
+                sqlite3_bind_null(replace.handle, 6)
+            }
+            try replace.step()
+            sqlite3_reset(replace.handle)
+        }
+        return changes
+    }
+
+    private func claim(_ request: ClaimRequest, db: DeliveryConnection) throws -> [ClaimedDelivery] {
+        // A lease that ran out belongs to an attempt whose process died, so it is due again now.
+        let expire = try db.statement("UPDATE deliveries SET state = 0 WHERE state = 1 AND next_attempt_at <= ?1")
+        expire.bind(1, request.now)
+        try expire.step()
+
+        var taken: [Int64: Int] = [:]
+        var chosen: [Int64] = []
+        func allowed(_ hookId: Int64) -> Int {
+            (request.perWebhookRemaining[hookId] ?? request.defaultPerWebhookLimit) - taken[hookId, default: 0]
+        }
+
+        // The hook's index orders its pending deliveries by creation, which for a backlog of
+        // first attempts is also their due order. Without INDEXED BY, SQLite may pick the due
+        // index instead and read every due delivery of every hook.
+        if !request.webhooksFirst.isEmpty {
+            let own = try db.statement(
+                """
+                SELECT id FROM deliveries INDEXED BY deliveries_webhook
+                WHERE webhook_id = ?1 AND state = 0 AND next_attempt_at <= ?2
+                ORDER BY created_at LIMIT ?3
+                """)
+            for hookId in request.webhooksFirst where chosen.count < request.limit {
+                let count = min(allowed(hookId), request.limit - chosen.count)
+                guard count > 0 else { continue }
+                own.bind(1, hookId)
+                own.bind(2, request.now)
+                own.bind(3, count)
+                while try own.step() {
+                    chosen.append(own.int64(0))
+                    taken[hookId, default: 0] += 1
+                }
+                sqlite3_reset(own.handle)
+            }
+        }
+        // The scan below must not choose these again, and they are still pending until marked.
+        var claimed = try mark(chosen, leaseUntil: request.leaseUntil, db: db)
+        guard request.scansAllWebhooks, chosen.count < request.limit else { return claimed }
+
+        // Most scanned rows belong to hooks at their cap, so the choice reads only the index
+        // (it covers state, due time and hook). Then the chosen rows are read.
+        let limit = request.limit - chosen.count
+        var excluded: [String] = []
+        for (hookId, remaining) in request.perWebhookRemaining where remaining - taken[hookId, default: 0] <= 0 {
+            excluded.append(String(hookId))
+        }
+        for (hookId, count) in taken where request.perWebhookRemaining[hookId] == nil
+            && count >= request.defaultPerWebhookLimit
+        {
+            excluded.append(String(hookId))
+        }
+        let candidates = try db.statement(
+            """
+            SELECT id, webhook_id FROM deliveries
+            WHERE state = 0 AND next_attempt_at <= ?1
+              AND webhook_id NOT IN (SELECT value FROM json_each(?2))
+            ORDER BY next_attempt_at LIMIT ?3
+            """)
+        candidates.bind(1, request.now)
+        candidates.bind(2, "[" + excluded.joined(separator: ",") + "]")
+        candidates.bind(3, limit + limit / 2 + request.defaultPerWebhookLimit)
+        var scanned: [Int64] = []
+        while scanned.count < limit, try candidates.step() {
+            let hookId = candidates.int64(1)
+            guard allowed(hookId) > 0 else { continue }
+            taken[hookId, default: 0] += 1
+            scanned.append(candidates.int64(0))
+        }
+        sqlite3_reset(candidates.handle)
+        claimed += try mark(scanned, leaseUntil: request.leaseUntil, db: db)
+        return claimed
+    }
+
+    /// Marks the deliveries in flight until `leaseUntil` and returns them with their events.
+    private func mark(_ ids: [Int64], leaseUntil: Date, db: DeliveryConnection) throws -> [ClaimedDelivery] {
+        guard !ids.isEmpty else { return [] }
+        var claimed: [ClaimedDelivery] = []
+        claimed.reserveCapacity(ids.count)
+        let row = try db.statement(
+            """
+            SELECT d.id, d.message_id, d.webhook_id, e.event_id, e.event, d.attempts, d.created_at,
+                   e.members, e.data
+            FROM deliveries d JOIN events e ON e.id = d.event_rowid WHERE d.id = ?1
+            """)
+        let update = try db.statement("UPDATE deliveries SET state = 1, next_attempt_at = ?1 WHERE id = ?2")
+        for id in ids {
+            row.bind(1, id)
+            guard try row.step() else {
+                sqlite3_reset(row.handle)
+                continue
+            }
+            claimed.append(
+                ClaimedDelivery(
+                    id: row.int64(0), messageId: row.text(1), webhookId: row.int64(2), eventId: row.text(3),
+                    event: row.text(4), attempts: Int32(row.int64(5)), createdAt: row.date(6),
+                    members: row.blob(7), data: row.optionalBlob(8)))
+            sqlite3_reset(row.handle)
+
+            update.bind(1, leaseUntil)
+            update.bind(2, id)
+            try update.step()
+            sqlite3_reset(update.handle)
+        }
+        return claimed
+    }
+
+    private func earliestDue(db: DeliveryConnection) throws -> Date? {
+        var earliest: Date?
+        let statement = try db.statement("SELECT MIN(next_attempt_at) FROM deliveries WHERE state = ?1")
+        for state in [DeliveryState.pending, .inFlight] {
+            statement.bind(1, Int64(state.rawValue))
+            if try statement.step(), !statement.isNull(0) {
+                let due = statement.date(0)
+                earliest = min(earliest ?? due, due)
+            }
+            sqlite3_reset(statement.handle)
+        }
+        return earliest
+    }
+
+    private func apply(_ records: [AttemptRecord], now: Date, db: DeliveryConnection) throws {
+        guard !records.isEmpty else { return }
+        let update = try db.statement(
+            """
+            UPDATE deliveries SET state = ?1, attempts = attempts + ?2, next_attempt_at = ?3,
+                finished_at = ?4,
+                last_status = CASE WHEN ?2 = 1 THEN ?5 ELSE last_status END,
+                last_error = COALESCE(?6, last_error)
+            WHERE id = ?7
+            """)
+        for record in records {
+            if let attempt = record.attempt { try insertAttempt(attempt, db: db) }
+            let (state, next, finished) = Self.columns(of: record.disposition, now: now)
+            update.bind(1, Int64(state.rawValue))
+            update.bind(2, Int64(record.attempt == nil ? 0 : 1))
+            update.bind(3, next)
+            update.bind(4, finished)
+            update.bind(5, Int64(record.attempt?.status ?? 0))
+            update.bind(6, record.attempt?.error)
+            update.bind(7, record.deliveryId)
+            try update.step()
+            sqlite3_reset(update.handle)
         }
     }
 

@@ -14,10 +14,13 @@ public final class SQLiteConnection {
     /// How many transactions and savepoints are open, so that a nested `transaction` call
     /// uses a savepoint instead of a second `BEGIN`.
     var transactionDepth = 0
+    /// Serialises this process's writers of the file; see `SQLiteWriteGate`.
+    let writeGate: SQLiteWriteGate
 
     init(handle: OpaquePointer, path: String) {
         self.handle = handle
         self.path = path
+        writeGate = SQLiteWriteGate.shared(forPath: path)
     }
 
     deinit {
@@ -76,6 +79,8 @@ public final class SQLiteConnection {
     public func transaction<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
         let isOutermost = transactionDepth == 0
         let savepoint = "hookwire_\(transactionDepth)"
+        if isOutermost { writeGate.lock.lock() }
+        defer { if isOutermost { writeGate.lock.unlock() } }
         try execute(isOutermost ? "BEGIN IMMEDIATE" : "SAVEPOINT \(savepoint)")
         transactionDepth += 1
         defer { transactionDepth -= 1 }
