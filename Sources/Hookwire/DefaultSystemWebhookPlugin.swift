@@ -11,8 +11,9 @@ public struct DefaultSystemWebhookPlugin: SystemWebhookPlugin {
 
     public init() {}
 
-    /// Opens three connections to the file: the registry's with `synchronous=FULL`, the
-    /// delivery thread's with `synchronous=NORMAL` for counters, and the delivery store's own.
+    /// Opens three connections to the file: the registry's with `synchronous=FULL`, one with
+    /// `synchronous=NORMAL` through which delivery reads hooks, and the delivery store's own,
+    /// which also writes the hooks' counters.
     ///
     /// - Throws: `invalidArgument` for `:memory:`, because each connection would get its own
     ///   empty database; the storage's error when the file cannot be opened or migrated.

@@ -9,9 +9,10 @@ import Synchronization
 /// All methods are synchronous and thread-safe; they may block on SQLite or, for `test`, on
 /// the network. The server and the C ABI call them from worker threads.
 ///
-/// Opening an engine starts two threads: the committer, which stores concurrent publishes in
-/// shared transactions, and the delivery thread, which sends due deliveries and records every
-/// attempt. `shutdown(timeout:)` stops both.
+/// Opening an engine starts three threads: the committer, which stores concurrent publishes in
+/// shared transactions, the delivery thread, which sends due deliveries, and the bookkeeping
+/// thread, which records every attempt and claims the next deliveries. `shutdown(timeout:)`
+/// stops them.
 public final class HookwireEngine: Sendable {
     /// The version of Hookwire, sent in the `User-Agent` header as `Hookwire/<version>`.
     public static let version = HookwireVersion.string
@@ -50,14 +51,17 @@ public final class HookwireEngine: Sendable {
         let registry = WebhookRegistry(store: storage.webhooks, configuration: registryConfiguration)
         let deliveryRegistry = WebhookRegistry(store: storage.deliveryWebhooks, configuration: registryConfiguration)
 
-        var recordResults: (@Sendable ([(webhookId: Int64, result: WebhookResult)]) -> Void)?
-        if let sqlite = storage.deliveryWebhooks as? SQLiteWebhookStore {
-            let recorder = BatchedResultRecorder(store: sqlite, configuration: registryConfiguration)
-            recordResults = { recorder.record($0) }
+        // The counters live in the same file as the deliveries, so the delivery store updates
+        // them in the transaction that records the attempts.
+        var storeAppliesResults = false
+        if let webhooks = storage.deliveryWebhooks as? SQLiteWebhookStore,
+            let deliveries = storage.deliveries as? SQLiteDeliveryStore
+        {
+            storeAppliesResults = deliveries.path == webhooks.database.path
         }
         let dispatcher = try DeliveryDispatcher(
             store: storage.deliveries, registry: deliveryRegistry, settings: settings, plugins: plugins,
-            broadcaster: system.broadcaster, random: configuration.random, recordResults: recordResults)
+            broadcaster: system.broadcaster, random: configuration.random, storeAppliesResults: storeAppliesResults)
         let committer = PublishCommitter(store: storage.deliveries) { dispatcher.notifyNewWork() }
         let engine = HookwireEngine(
             registry: registry, configuration: configuration, systemPluginName: system.name,

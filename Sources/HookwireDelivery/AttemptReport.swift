@@ -2,7 +2,7 @@ import Foundation
 import HookwireCore
 
 /// The outcome of one finished attempt, from HTTP or from a plugin.
-struct AttemptReport {
+struct AttemptReport: Sendable {
     var startedAt: Date
     var durationMilliseconds: Int64
     var status: Int32
@@ -76,74 +76,5 @@ struct AttemptReport {
         case .permanent: WebhookResult(succeeded: false, permanentFailure: true, message: message)
         case .retryable: WebhookResult(succeeded: false, message: message)
         }
-    }
-}
-
-extension DeliveryDispatcher {
-    /// Records finished attempts in one transaction, then updates the hooks' counters and
-    /// states by the registry's rule and notifies the watchers.
-    func record(_ finished: [(InFlight, AttemptReport)]) {
-        guard !finished.isEmpty else { return }
-        let now = Date()
-        var records: [AttemptRecord] = []
-        var outcomes: [DeliveryOutcome] = []
-        records.reserveCapacity(finished.count)
-        let watched = !watchers.isEmpty
-        for (entry, report) in finished {
-            let claimed = entry.claimed
-            let attempt = DeliveryAttempt(
-                deliveryId: claimed.id, number: claimed.attempts, startedAt: report.startedAt,
-                durationMilliseconds: report.durationMilliseconds, status: report.status,
-                errorKind: report.errorKind, error: report.error, responseHeaders: report.responseHeaders,
-                responseBody: report.responseBody)
-            let disposition = disposition(after: report.verdict, attempt: claimed.attempts, now: now)
-            records.append(AttemptRecord(deliveryId: claimed.id, attempt: attempt, disposition: disposition))
-            if watched {
-                outcomes.append(DeliveryOutcome(delivery: delivery(claimed, disposition, report), attempt: attempt))
-            }
-        }
-        do {
-            try store.record(records, now: now)
-        } catch {
-            // NOTE: the attempts stay claimed; their leases run out and they are attempted again.
-            return
-        }
-        recordResults(finished.map { (webhookId: $0.0.claimed.webhookId, result: $0.1.result) })
-        watchers.notify(outcomes)
-    }
-
-    func disposition(after verdict: AttemptVerdict, attempt: Int32, now: Date) -> DeliveryDisposition {
-        switch verdict {
-        case .success:
-            return .succeeded
-        case .permanent:
-            return .failed
-        case .retryable(let retryAfter):
-            guard
-                let delay = settings.retrySchedule.delay(
-                    afterAttempt: Int(attempt), retryAfter: retryAfter, random: random)
-            else { return .failed }
-            return .retry(at: now.addingTimeInterval(delay))
-        }
-    }
-
-    private func delivery(_ claimed: ClaimedDelivery, _ disposition: DeliveryDisposition, _ report: AttemptReport)
-        -> Delivery
-    {
-        var state = DeliveryState.pending
-        var next: Date? = nil
-        switch disposition {
-        case .succeeded: state = .succeeded
-        case .failed: state = .failed
-        case .held: state = .held
-        case .cancelled: state = .cancelled
-        case .retry(let at):
-            state = .pending
-            next = at
-        }
-        return Delivery(
-            id: claimed.id, messageId: claimed.messageId, webhookId: claimed.webhookId, eventId: claimed.eventId,
-            event: claimed.event, state: state, attempts: claimed.attempts + 1, createdAt: claimed.createdAt,
-            nextAttemptAt: next, lastStatus: report.status, lastError: report.error)
     }
 }

@@ -3,64 +3,66 @@ import HookwireCore
 import HookwireSigning
 import Synchronization
 
-/// The delivery thread: claims due deliveries, sends them over HTTP or hands them to plugins,
-/// and records every outcome.
+/// Delivery: claims due deliveries, sends them over HTTP or hands them to plugins, and
+/// records every outcome, on two threads.
 ///
-/// One thread drives the libcurl multi handle, claims work in batches and records finished
-/// attempts in one transaction per loop turn, so bookkeeping costs one commit per batch rather
-/// than per request. Other threads talk to it only through `inbox`, a `Mutex`-guarded mailbox,
+/// The sending thread (`hookwire-delivery`) drives the libcurl multi handle and never touches
+/// SQLite: it starts the deliveries the bookkeeping thread has claimed and prepared, within the
+/// global and per-hook caps, and passes finished attempts back. The bookkeeping thread
+/// (`DeliveryBookkeeper`) records them and claims more in one transaction per turn. Other
+/// threads talk to the sending thread only through `inbox`, a `Mutex`-guarded mailbox,
 /// followed by a wakeup of the transport's poll.
 public final class DeliveryDispatcher: @unchecked Sendable {
-    let store: any DeliveryStore
-    let registry: WebhookRegistry
     let settings: DeliverySettings
+    let registry: WebhookRegistry
     let plugins: PluginTable
     let broadcaster: (any WebhookPlugin)?
-    let random: @Sendable () -> Double
-    let recordResults: @Sendable ([(webhookId: Int64, result: WebhookResult)]) -> Void
     let transport: HTTPTransport
+    let bookkeeper: DeliveryBookkeeper
     /// Handlers of recorded outcomes.
     public let watchers = OutcomeWatchers()
 
-    struct PluginCompletion {
+    struct PluginCompletion: Sendable {
         var token: Int64
         var result: WebhookResult
         var startedAt: Date
         var durationMilliseconds: Int64
     }
 
-    struct Inbox {
+    struct Inbox: Sendable {
+        var ready: [ReadyDelivery] = []
         var pluginCompletions: [PluginCompletion] = []
-        var newWork = false
-        var invalidated: Set<Int64> = []
+        /// Hooks invalidated, with the invalidation count after each one's latest invalidation.
+        var invalidated: [Int64: UInt64] = [:]
         var stopDeadline: Date?
+        /// Set when the sending thread exits; later ready deliveries are refused.
+        var closed = false
     }
 
-    let inbox = Mutex(Inbox())
+    /// The sending thread's mailbox and the invalidation count, in a class of their own
+    /// because the bookkeeper's callbacks capture them before this object exists.
+    final class Mailbox: Sendable {
+        let inbox = Mutex(Inbox())
+        /// Counts invalidations. `ReadyDelivery.epoch` is read from it.
+        let invalidations = Atomic<UInt64>(0)
+    }
+
+    let mailbox = Mailbox()
     private let exited = DispatchSemaphore(value: 0)
     private let started = Mutex(false)
     private(set) var workerPool: PluginWorkerPool?
 
-    /// One attempt in progress. Only the delivery thread touches these.
-    struct InFlight {
-        var claimed: ClaimedDelivery
-        var hook: Webhook
-    }
-
-    /// A hook's signing keys, kept while its secrets stay the same, because building a key
-    /// costs more than signing with it.
-    struct CachedKeys {
-        var secrets: [String]
-        var keys: [SigningKey]
-    }
-
-    // Delivery-thread state.
-    var inFlight: [Int64: InFlight] = [:]
+    // Sending-thread state.
+    /// Attempts in progress, by delivery id.
+    var inFlight: [Int64: ClaimedDelivery] = [:]
     var inFlightPerHook: [Int64: Int] = [:]
-    var cache: [Int64: CachedKeys] = [:]
-    var nextDue: Date?
-    var lastClaim = Date(timeIntervalSince1970: 0)
-    var lastPrune = Date(timeIntervalSince1970: 0)
+    /// Deliveries waiting for a free slot, per hook, oldest first.
+    var queued: [Int64: [ReadyDelivery]] = [:]
+    /// The hooks with queued deliveries, in the order they get free slots.
+    var queuedHooks: [Int64] = []
+    var queuedCount = 0
+    /// The invalidation count after each hook's latest invalidation.
+    var lastInvalidation: [Int64: UInt64] = [:]
 
     /// - Parameters:
     ///   - broadcaster: Delivers `webhook` hooks instead of the HTTP transport, when set.
@@ -68,26 +70,43 @@ public final class DeliveryDispatcher: @unchecked Sendable {
     ///   - recordResults: Applies a batch of attempt results to the hooks' counters and states,
     ///     in order. Nil records them one by one with `registry.recordResult`; a store that can
     ///     do the batch in one transaction makes bookkeeping cheaper.
+    ///   - storeAppliesResults: Lets `store` apply the results in the transaction that records
+    ///     the attempts, which costs less still. Set it only when `store` keeps the counters of
+    ///     `registry`'s hooks, as the SQLite stores of one file do.
     public init(
         store: any DeliveryStore, registry: WebhookRegistry, settings: DeliverySettings, plugins: PluginTable,
         broadcaster: (any WebhookPlugin)? = nil,
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
-        recordResults: (@Sendable ([(webhookId: Int64, result: WebhookResult)]) -> Void)? = nil
+        recordResults: (@Sendable ([(webhookId: Int64, result: WebhookResult)]) -> Void)? = nil,
+        storeAppliesResults: Bool = false
     ) throws {
-        self.recordResults = recordResults ?? { results in
+        let recordResults = recordResults ?? { results in
             // NOTE: a failed counter update is not retried; the attempt itself is recorded.
             for (id, result) in results { _ = try? registry.recordResult(id: id, result: result) }
         }
-        self.store = store
-        self.registry = registry
         self.settings = settings
+        self.registry = registry
         self.plugins = plugins
         self.broadcaster = broadcaster
-        self.random = random
-        self.transport = try HTTPTransport(configuration: settings.transport)
+        let transport = try HTTPTransport(configuration: settings.transport)
+        self.transport = transport
+        let mailbox = self.mailbox
+        bookkeeper = DeliveryBookkeeper(
+            store: store, registry: registry, settings: settings, random: random, recordResults: recordResults,
+            storeAppliesResults: storeAppliesResults, watchers: watchers, currentEpoch: { mailbox.invalidations.load(ordering: .acquiring) },
+            deliver: { ready in
+                let accepted = mailbox.inbox.withLock { inbox -> Bool in
+                    guard !inbox.closed else { return false }
+                    inbox.ready.append(contentsOf: ready)
+                    return true
+                }
+                if accepted { transport.wakeup() }
+                return accepted
+            })
     }
 
-    /// Starts the delivery thread and the plugin workers. Calling it again does nothing.
+    /// Starts the sending and bookkeeping threads and the plugin workers. Calling it again
+    /// does nothing.
     public func start() {
         let first = started.withLock { running in
             defer { running = true }
@@ -95,13 +114,14 @@ public final class DeliveryDispatcher: @unchecked Sendable {
         }
         guard first else { return }
         workerPool = PluginWorkerPool(threads: settings.pluginThreads) { [self] token, result, startedAt, milliseconds in
-            inbox.withLock {
+            mailbox.inbox.withLock {
                 $0.pluginCompletions.append(
                     PluginCompletion(
                         token: token, result: result, startedAt: startedAt, durationMilliseconds: milliseconds))
             }
             transport.wakeup()
         }
+        bookkeeper.start()
         let thread = Thread { [self] in
             run()
             exited.signal()
@@ -110,39 +130,42 @@ public final class DeliveryDispatcher: @unchecked Sendable {
         thread.start()
     }
 
-    /// Tells the delivery thread that deliveries may be due now (after a publish, redelivery or
+    /// Tells the bookkeeping thread that deliveries may be due now (after a publish, redelivery or
     /// resume). Callable from any thread.
     public func notifyNewWork() {
-        inbox.withLock { $0.newWork = true }
-        transport.wakeup()
+        bookkeeper.notifyNewWork()
     }
 
-    /// Drops the cached definition and keys of a hook, after a state change or a new secret.
+    /// Drops the cached definition and keys of a hook, after a state change, a new secret or a
+    /// deletion. Its deliveries claimed but not started are claimed again later, so they see the
+    /// change.
     public func invalidate(webhookId: Int64) {
-        inbox.withLock {
-            $0.invalidated.insert(webhookId)
-            $0.newWork = true
-        }
+        let epoch = mailbox.invalidations.add(1, ordering: .acquiringAndReleasing).newValue
+        mailbox.inbox.withLock { $0.invalidated[webhookId] = epoch }
         transport.wakeup()
+        bookkeeper.invalidate(webhookId: webhookId)
     }
 
     /// Stops claiming work, waits up to `timeout` seconds for attempts in flight, and makes the
-    /// attempts still unfinished then pending again. Returns when the delivery thread has exited.
+    /// attempts still unfinished then pending again. Returns when both threads have exited.
     public func shutdown(timeout: Double) {
         let running = started.withLock { $0 }
         guard running else { return }
-        inbox.withLock { $0.stopDeadline = Date().addingTimeInterval(max(0, timeout)) }
+        bookkeeper.stopClaiming()
+        mailbox.inbox.withLock { $0.stopDeadline = Date().addingTimeInterval(max(0, timeout)) }
         transport.wakeup()
         exited.wait()
+        bookkeeper.exited.wait()
         workerPool?.stop(threads: settings.pluginThreads)
         // The pool's completion closure retains this dispatcher, so dropping the pool breaks the
         // cycle and lets a closed engine be freed. The delivery thread that read it has exited.
         workerPool = nil
-        // The thread has exited, so the next shutdown call must not wait for it again.
+        // The threads have exited, so the next shutdown call must not wait for them again.
         exited.signal()
+        bookkeeper.exited.signal()
     }
 
-    /// The attempts in flight now. Read from the delivery thread's last turn.
+    /// The attempts in flight now. Read from the sending thread's last turn.
     public var inFlightCount: Int { inFlightSnapshot.withLock { $0 } }
     let inFlightSnapshot = Mutex(0)
 
@@ -151,115 +174,82 @@ public final class DeliveryDispatcher: @unchecked Sendable {
     private func run() {
         var draining = false
         var deadline = Date.distantFuture
-        var wantClaim = true
         while true {
-            let mail = inbox.withLock { inbox -> Inbox in
+            let mail = mailbox.inbox.withLock { inbox -> Inbox in
                 let taken = inbox
-                inbox.pluginCompletions.removeAll()
-                inbox.newWork = false
-                inbox.invalidated.removeAll()
+                inbox = Inbox()
                 return taken
             }
-            for id in mail.invalidated { cache[id] = nil }
-            var finished: [(InFlight, AttemptReport)] = []
-            for completion in mail.pluginCompletions {
-                if let entry = takeInFlight(completion.token) {
-                    finished.append((entry, AttemptReport(plugin: completion)))
+            var finished: [FinishedAttempt] = []
+            var released: [ClaimedDelivery] = []
+            for (id, epoch) in mail.invalidated {
+                lastInvalidation[id] = max(lastInvalidation[id] ?? 0, epoch)
+                releaseQueued(webhookId: id, into: &released)
+            }
+            for ready in mail.ready {
+                let hookId = ready.claimed.webhookId
+                if draining || ready.epoch < lastInvalidation[hookId] ?? 0 {
+                    released.append(ready.claimed)
+                } else {
+                    enqueue(ready)
                 }
             }
-            if mail.newWork { wantClaim = true }
+            for completion in mail.pluginCompletions {
+                if let claimed = takeInFlight(completion.token) {
+                    finished.append(FinishedAttempt(claimed: claimed, report: AttemptReport(plugin: completion)))
+                }
+            }
             if let stop = mail.stopDeadline, !draining {
                 draining = true
                 deadline = stop
+                releaseAllQueued(into: &released)
             }
 
-            let now = Date()
-            if draining {
-                if inFlight.isEmpty || now >= deadline {
-                    record(finished)
-                    abandonInFlight()
-                    return
+            if draining, inFlight.isEmpty || Date() >= deadline {
+                abandonInFlight(into: &released)
+                let leftovers = mailbox.inbox.withLock { inbox -> [ReadyDelivery] in
+                    inbox.closed = true
+                    defer { inbox.ready.removeAll() }
+                    return inbox.ready
                 }
-            } else {
-                if now.timeIntervalSince(lastPrune) >= settings.pruneInterval { prune(now: now) }
-                if let due = nextDue, due <= now, now.timeIntervalSince(lastClaim) >= 0.25 { wantClaim = true }
-                if now.timeIntervalSince(lastClaim) >= 1 { wantClaim = true }
-                if wantClaim, inFlight.count < settings.maximumInFlight {
-                    claim(now: now)
-                    wantClaim = false
-                }
+                released.append(contentsOf: leftovers.map(\.claimed))
+                bookkeeper.submit(finished: finished, released: released, stopping: true)
+                inFlightSnapshot.withLock { $0 = 0 }
+                return
             }
+            if !draining { startQueued(now: Date(), released: &released) }
 
             let exchanges = transport.poll(timeoutMilliseconds: pollTimeout(draining: draining, deadline: deadline))
             for (token, exchange) in exchanges {
-                if let entry = takeInFlight(token) { finished.append((entry, AttemptReport(http: exchange))) }
+                if let claimed = takeInFlight(token) {
+                    finished.append(FinishedAttempt(claimed: claimed, report: AttemptReport(http: exchange)))
+                }
             }
-            if !exchanges.isEmpty { gatherMore(into: &finished) }
-            if !finished.isEmpty {
-                record(finished)
-                wantClaim = true
-            }
+            if !finished.isEmpty || !released.isEmpty { bookkeeper.submit(finished: finished, released: released) }
             inFlightSnapshot.withLock { $0 = inFlight.count }
         }
     }
 
-    /// The time a turn keeps collecting responses after its first one, in seconds.
-    ///
-    /// Each turn pays three SQLite transactions (claim, attempts, counters) whatever its size,
-    /// so fewer, larger turns cost less per delivery. A slow receiver delays the records of
-    /// the other responses by at most this window.
-    static let gatherWindow = 0.002
-
-    /// Polls again, for at most `gatherWindow`, while transfers are running and each poll
-    /// returns more responses, so that one turn records them together.
-    private func gatherMore(into finished: inout [(InFlight, AttemptReport)]) {
-        let end = Date().addingTimeInterval(Self.gatherWindow)
-        while !inFlight.isEmpty, Date() < end {
-            let more = transport.poll(timeoutMilliseconds: 1)
-            // An empty poll means no response within a millisecond or a wakeup from another
-            // thread, so the turn records what it has.
-            if more.isEmpty { return }
-            for (token, exchange) in more {
-                if let entry = takeInFlight(token) { finished.append((entry, AttemptReport(http: exchange))) }
-            }
-        }
-    }
-
     private func pollTimeout(draining: Bool, deadline: Date) -> Int32 {
-        let now = Date()
-        var seconds = 1.0
-        if draining {
-            seconds = min(seconds, max(0, deadline.timeIntervalSince(now)))
-        } else if let due = nextDue {
-            // A due time already passed means the due deliveries wait for a free slot. A
-            // completion frees one and wakes the poll, so a short nap suffices.
-            seconds = due > now ? min(seconds, due.timeIntervalSince(now)) : 0.25
-        }
+        // Queued deliveries wait for a slot, and a finished request frees one and ends the
+        // poll, so only a wakeup or the drain deadline needs a timeout.
+        guard draining else { return 1000 }
+        let seconds = min(1, max(0, deadline.timeIntervalSinceNow))
         return Int32((seconds * 1000).rounded(.up))
     }
 
-    private func takeInFlight(_ id: Int64) -> InFlight? {
-        guard let entry = inFlight.removeValue(forKey: id) else { return nil }
-        let hookId = entry.claimed.webhookId
+    func takeInFlight(_ id: Int64) -> ClaimedDelivery? {
+        guard let claimed = inFlight.removeValue(forKey: id) else { return nil }
+        let hookId = claimed.webhookId
         let remaining = (inFlightPerHook[hookId] ?? 1) - 1
         inFlightPerHook[hookId] = remaining > 0 ? remaining : nil
-        return entry
+        return claimed
     }
 
-    private func prune(now: Date) {
-        lastPrune = now
-        // NOTE: a failed prune is retried at the next interval; the engine has no log sink to
-        // report it to.
-        _ = try? store.prune(finishedBefore: now.addingTimeInterval(-settings.retention))
-    }
-
-    /// Releases attempts still in flight at shutdown: they become pending again, due now.
-    private func abandonInFlight() {
-        guard !inFlight.isEmpty else { return }
-        let now = Date()
-        let records = inFlight.keys.map { AttemptRecord(deliveryId: $0, attempt: nil, disposition: .retry(at: now)) }
+    /// Gives back the attempts still in flight at shutdown: they become pending again, due now.
+    private func abandonInFlight(into released: inout [ClaimedDelivery]) {
+        released.append(contentsOf: inFlight.values)
         inFlight.removeAll()
         inFlightPerHook.removeAll()
-        _ = try? store.record(records, now: now)
     }
 }

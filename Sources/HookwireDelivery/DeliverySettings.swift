@@ -8,8 +8,9 @@ public struct DeliverySettings: Sendable {
     /// Requests in flight at once across all hooks.
     public var maximumInFlight = 256
     /// Requests in flight at once to one hook, so that a slow hook cannot take every slot.
-    /// The delivery thread reads each hook's definition afresh in every claim round, so edits,
-    /// state changes and deletions apply to the next attempt.
+    /// Each claimed delivery reads its hook's definition when claimed and checks it again
+    /// before its attempt starts, so edits, state changes and deletions apply to the next
+    /// attempt.
     public var maximumInFlightPerWebhook = 8
     /// How long a claimed delivery stays reserved, in seconds. After a crash, deliveries whose
     /// lease ran out are attempted again, so it must exceed the HTTP request timeout.

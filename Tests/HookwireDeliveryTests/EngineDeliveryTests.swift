@@ -1,5 +1,6 @@
 import Foundation
-import Hookwire
+@testable import Hookwire
+@testable import HookwireSQLite
 import Synchronization
 import Testing
 
@@ -194,6 +195,49 @@ import Testing
         let states = try fixture.deliveries(of: hook).map(\.state)
         #expect(states.filter { $0 == .cancelled }.count == 3)
         #expect(!states.contains(.pending))
+    }
+
+    @Test func hookEditedWhileDeliveriesWaitUsesNewTarget() throws {
+        let fixture = try EngineFixture { $0.maximumInFlightPerWebhook = 1 }
+        var hook = try fixture.hook("/before?delay=1")
+        for key in 1...3 { _ = try fixture.publish(primaryKey: Int64(key)) }
+        // The first attempt is running, and the other two are claimed and wait for its slot.
+        fixture.receiver.waitFor(path: "/before", count: 1)
+        hook.targetURL = fixture.receiver.url("/after")
+        _ = try fixture.engine.registry.save(hook)
+
+        fixture.receiver.waitFor(path: "/after", count: 2)
+        try fixture.waitForDeliveries(of: hook, count: 3, state: .succeeded)
+        #expect(fixture.receiver.requests(path: "/before").count == 1)
+        #expect(fixture.receiver.requests(path: "/after").count == 2)
+    }
+
+    @Test func fullDiskKeepsRecordsUntilSpaceReturns() throws {
+        let fixture = try EngineFixture()
+        // A 3,000-byte response body makes each attempt's record need a new database page.
+        let hook = try fixture.hook("/full?delay=1&body=" + String(repeating: "b", count: 3000))
+        let store = try #require(fixture.engine.store as? SQLiteDeliveryStore)
+        // The first record fills the empty root page of the attempts table.
+        _ = try fixture.publish(primaryKey: 0)
+        try fixture.waitForDeliveries(of: hook, state: .succeeded)
+        for key in 1...4 { _ = try fixture.publish(primaryKey: Int64(key)) }
+        fixture.receiver.waitFor(path: "/full", count: 5)
+
+        // The responses arrive about a second later, when the file may not grow.
+        try store.withBookkeeping { connection in
+            let pages = try connection.statement("PRAGMA page_count")
+            _ = try pages.step()
+            try connection.execute("PRAGMA max_page_count = \(pages.int64(0))")
+        }
+        Thread.sleep(forTimeInterval: 2)
+        let blocked = try fixture.deliveries(of: hook).filter { $0.state == .inFlight }
+        #expect(blocked.count == 4)
+
+        try store.withBookkeeping { try $0.execute("PRAGMA max_page_count = 1073741823") }
+        let delivered = try fixture.waitForDeliveries(of: hook, count: 5, state: .succeeded)
+        #expect(delivered.allSatisfy { $0.attempts == 1 })
+        #expect(fixture.receiver.requests(path: "/full").count == 5)
+        #expect(try fixture.engine.registry.usage(id: hook.id).totalCalls == 5)
     }
 
     @Test func hangingHookDoesNotDelayHealthyOne() throws {
