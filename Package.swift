@@ -70,7 +70,7 @@ let package = Package(
         // Benchmarks print figures; tests never time anything.
         .executableTarget(
             name: "hookwire-bench",
-            dependencies: ["Hookwire", "HookwireSigning", "HookwireProtocol", "HookwireClient"],
+            dependencies: ["Hookwire", "HookwireDelivery", "HookwireSQLite", "HookwireSigning", "HookwireProtocol", "HookwireClient"],
             path: "bench/Sources"),
 
         .testTarget(name: "HookwireCoreTests", dependencies: ["HookwireCore"]),

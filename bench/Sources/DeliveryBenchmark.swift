@@ -7,12 +7,14 @@ import Synchronization
 /// and resident memory with 100,000 pending deliveries.
 enum DeliveryBenchmark {
     static let usage = """
-        usage: hookwire-bench delivery [--events N] [--rounds N] [--pending N] [--seconds S]
+        usage: hookwire-bench delivery [--events N] [--rounds N] [--pending N] [--seconds S] [--transport-only]
 
           --events N    events published to one hook (default 10000)
           --rounds N    events published one at a time to 100 hooks (default 100)
           --pending N   deliveries left pending for the memory figure (default 100000)
           --seconds S   duration of each wrk run (default 5)
+          --transport-only
+                        only the HTTP transport's rate, without storage (N = --events)
 
         Starts nginx (/usr/sbin/nginx) on a free loopback port with a temporary configuration
         that answers every request with 200, and runs wrk (/usr/bin/wrk) against it.
@@ -23,9 +25,15 @@ enum DeliveryBenchmark {
         var rounds = 100
         var pending = 100_000
         var seconds = 5
+        var transportOnly = false
         var index = 0
         while index < arguments.count {
             let flag = arguments[index]
+            if flag == "--transport-only" {
+                transportOnly = true
+                index += 1
+                continue
+            }
             let value = index + 1 < arguments.count ? Int(arguments[index + 1]) : nil
             switch (flag, value) {
             case ("--events", let number?): events = number
@@ -48,6 +56,11 @@ enum DeliveryBenchmark {
         let body = samplePublication(size: 1024)
         print("nginx 1 worker on 127.0.0.1:\(nginx.port); bodies of about 1 KiB; CPU: \(ProcessInfo.processInfo.activeProcessorCount) cores")
 
+        let bodyBytes = try sampleBody(url: url, directory: directory, publication: body)
+        try measureTransport(url: url, requests: events, concurrency: 8, body: bodyBytes)
+        let members = EventEnvelope.eventMembers(eventId: UUID().uuidString.lowercased(), timestamp: Date(), publication: body)
+        for batch in [16, 128] { try measureStorage(directory: directory, events: events, batch: batch, members: members) }
+        if transportOnly { return }
         let oneHook = try measure(
             label: "10000 events -> 1 hook", directory: directory, url: url, hooks: 1, events: events, batch: 500,
             publication: body)
@@ -55,7 +68,6 @@ enum DeliveryBenchmark {
             label: "1 event -> 100 hooks", directory: directory, url: url, hooks: 100, events: rounds, batch: 1,
             publication: body)
         try measureIdleLatency(directory: directory, url: url, events: 200, publication: body)
-        let bodyBytes = try sampleBody(url: url, directory: directory, publication: body)
         for connections in [8, 64] {
             let rate = try Wrk.run(url: url, body: bodyBytes, connections: connections, seconds: seconds, directory: directory)
             print(String(format: "wrk POST same body, 1 thread, %d connections: %.0f requests/s", connections, rate))
@@ -105,6 +117,7 @@ enum DeliveryBenchmark {
         defer { engine.unwatch(token) }
 
         let start = Date()
+        let cpuStart = processCPUSeconds()
         var published = 0
         while published < events {
             let count = min(batch, events - published)
@@ -118,14 +131,16 @@ enum DeliveryBenchmark {
         let publishSeconds = Date().timeIntervalSince(start)
         if finished.wait(timeout: .now() + 300) == .timedOut { print("\(label): timed out after 300 s") }
         let elapsed = Date().timeIntervalSince(start)
+        let cpu = processCPUSeconds() - cpuStart
         let result = state.withLock { $0 }
         let sorted = result.latencies.sorted()
         func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }
         let rate = Double(result.done) / elapsed
         print(
             String(
-                format: "%@: %d signed deliveries in %.2f s = %.0f deliveries/s (publishing took %.2f s, %d non-200); publish->first attempt p50 %.1f ms, p99 %.1f ms",
-                label, result.done, elapsed, rate, publishSeconds, result.failed, percentile(0.5), percentile(0.99)))
+                format: "%@: %d signed deliveries in %.2f s = %.0f deliveries/s (publishing took %.2f s, %d non-200, %.0f us of CPU per delivery); publish->first attempt p50 %.1f ms, p99 %.1f ms",
+                label, result.done, elapsed, rate, publishSeconds, result.failed,
+                cpu / Double(max(1, result.done)) * 1_000_000, percentile(0.5), percentile(0.99)))
         return rate
     }
 
@@ -188,6 +203,14 @@ enum DeliveryBenchmark {
             String(
                 format: "memory: %lld pending + %lld in flight deliveries; resident %.1f MB (%.1f MB before publishing)",
                 stats.deliveriesPending, stats.deliveriesInFlight, residentMegabytes(), before))
+    }
+
+    /// User plus system CPU time of this process so far, in seconds.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1_000_000 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// VmRSS of this process from /proc/self/status, in MB.
