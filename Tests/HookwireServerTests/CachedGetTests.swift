@@ -161,6 +161,30 @@ import Testing
         #expect(try await client.get(id: first.id).state == .tooManyErrors)
     }
 
+    @Test func cachedReplySeesDeliveryFailure() async throws {
+        let receiver = try LoopbackReceiver(status: 410)
+        defer { receiver.stop() }
+        let server = try ClientEngineServer()
+        defer { server.stop(); server.removeFiles() }
+        let client = try HookwireClient(server: server.address)
+        defer { client.close() }
+        let saved = try await client.save(
+            Webhook(name: "Gone", events: ["contact.*"], targetURL: "http://127.0.0.1:\(receiver.port)/gone"))
+        #expect(try await client.get(id: saved.id).state == .active)
+        #expect(try await client.get(id: saved.id).state == .active)
+
+        // 410 Gone is a permanent failure, so the delivery engine stops the hook by itself.
+        let published = try await client.publish(EventPublication(event: "contact.created", primaryKey: 7))
+        #expect(published.matchedWebhooks == 1)
+        // The counters are not cached, so they show when the result is recorded. The state
+        // changes in the same transaction.
+        let recorded = eventually { ((try? server.engine.registry.usage(id: saved.id))?.totalErrors ?? 0) >= 1 }
+        #expect(recorded, "the delivery engine did not record the 410 within 10 s")
+        #expect(receiver.requests >= 1)
+        #expect(try await client.get(id: saved.id).state == .tooManyErrors)
+        #expect(try await client.get(id: saved.id).state == .tooManyErrors)
+    }
+
     @Test func applicationCallersGetSameReply() async throws {
         let tokens = try TokenTable(tokens: [
             (token: "crm-token-0123456789abcdef", application: "crm"),
@@ -177,8 +201,8 @@ import Testing
         #expect(saved.applicationToken == "crm")
         #expect(saved.secret != nil)
 
-        // Reading is open to every authenticated caller, on the worker and from the cache alike;
-        // only changes are limited to the owner. Neither reply carries the secret.
+        // Every authenticated caller may read any hook, on the worker and from the cache alike,
+        // and only the owner may change it. Neither reply carries the secret.
         for _ in 0..<3 {
             let seenByOwner = try await owner.get(id: saved.id)
             let seenByOther = try await other.get(id: saved.id)
@@ -204,6 +228,57 @@ import Testing
         }
         #expect(try Self.cachedReply(handler, id: saved.id, caller: caller) == worker)
     }
+
+    @Test func encodingMadeDuringSaveIsNotKept() throws {
+        let server = try ClientEngineServer()
+        defer { server.stop(); server.removeFiles() }
+        let registry = server.engine.registry
+        let saved = try registry.save(Webhook(name: "Original", events: ["contact.*"], targetURL: "https://example.invalid/r"))
+        #expect(registry.cachedEncoding(id: saved.id, format: ObjectIdentifier(NameFormat.self)) { _ in [] } == nil)
+        _ = try registry.get(id: saved.id)
+
+        // A save lands while the cached copy is being encoded. The caller still gets the bytes of
+        // the copy it read, but they must not be kept for later calls.
+        let during = registry.cachedEncoding(id: saved.id, format: ObjectIdentifier(NameFormat.self)) { hook in
+            var changed = hook
+            changed.name = "Saved meanwhile"
+            _ = try? registry.save(changed)
+            return Array(hook.name.utf8)
+        }
+        #expect(during == Array("Original".utf8))
+        #expect(registry.cachedEncoding(id: saved.id, format: ObjectIdentifier(NameFormat.self)) { Array($0.name.utf8) } == nil)
+        _ = try registry.get(id: saved.id)
+        let after = registry.cachedEncoding(id: saved.id, format: ObjectIdentifier(NameFormat.self)) { Array($0.name.utf8) }
+        #expect(after == Array("Saved meanwhile".utf8))
+    }
+
+    @Test func encodingIsKeptPerFormat() throws {
+        let server = try ClientEngineServer()
+        defer { server.stop(); server.removeFiles() }
+        let registry = server.engine.registry
+        let saved = try registry.save(Webhook(name: "Formats", events: ["contact.*"], targetURL: "https://example.invalid/f"))
+        _ = try registry.get(id: saved.id)
+
+        var encodings = 0
+        for _ in 0..<3 {
+            let name = registry.cachedEncoding(id: saved.id, format: ObjectIdentifier(NameFormat.self)) { hook in
+                encodings += 1
+                return Array(hook.name.utf8)
+            }
+            #expect(name == Array("Formats".utf8))
+        }
+        #expect(encodings == 1)
+
+        // Another format replaces the kept encoding and never returns the first one's bytes.
+        let url = registry.cachedEncoding(id: saved.id, format: ObjectIdentifier(URLFormat.self)) { Array($0.targetURL.utf8) }
+        #expect(url == Array("https://example.invalid/f".utf8))
+        let name = registry.cachedEncoding(id: saved.id, format: ObjectIdentifier(NameFormat.self)) { Array($0.name.utf8) }
+        #expect(name == Array("Formats".utf8))
+    }
+
+    /// Format keys for the encoding tests: a hook's name, and its target URL.
+    enum NameFormat {}
+    enum URLFormat {}
 
     /// Decodes the reply a cached get returns, or nil when the call would go to a worker.
     static func cachedReply(_ handler: EngineCallHandler, id: Int64, caller: Caller) throws -> Wire.Webhook? {
