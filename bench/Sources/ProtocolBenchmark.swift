@@ -17,6 +17,7 @@ enum ProtocolBenchmark {
         usage: hookwire-bench protocol [-c CONNECTIONS] [-P DEPTH] [-n REQUESTS] [--publish-requests N]
                                        [--server HOST:PORT] [--token TOKEN] [--hookwired PATH]
                                        [--event-loops N] [--methods get,publish] [--no-redis]
+                                       [--match-redis-rate]
 
           -c CONNECTIONS        TCP connections, all driven by one thread as in redis-benchmark (default 50)
           -P DEPTH              requests pipelined per connection before waiting (default 1)
@@ -32,6 +33,9 @@ enum ProtocolBenchmark {
                                 thread, so 1 compares the same number of server threads
           --methods LIST        which calls to measure: get, publish or both (default get,publish)
           --no-redis            skip redis-benchmark
+          --match-redis-rate    run redis-benchmark first, then pace get-by-id to redis's GET rate,
+                                so that both servers get the same load; latency is still measured
+                                from each batch's write, as redis-benchmark measures it
           --client-api          also measure get-by-id through HookwireClient's async API, with
                                 C clients and P concurrent tasks per client
 
@@ -53,6 +57,8 @@ enum ProtocolBenchmark {
         var methods: Set<String> = ["get", "publish"]
         var runsRedis = true
         var measuresClientAPI = false
+        /// Runs redis-benchmark first and paces get-by-id to its rate.
+        var matchesRedisRate = false
     }
 
     /// Runs the benchmark. A failure is printed to standard error with exit status 1.
@@ -95,14 +101,20 @@ enum ProtocolBenchmark {
             "protocol benchmark: \(options.connections) connections, pipeline depth \(options.pipeline), hookwired at \(address)"
                 + loops)
         print(row("", "calls/s", "p50 ms", "p99 ms", "p99.9 ms", "errors"))
+        var redisResult: RedisComparison.Result?
+        if options.matchesRedisRate {
+            redisResult = try RedisComparison.run(
+                connections: options.connections, pipeline: options.pipeline, requests: options.requests)
+        }
         var getResult: ProtocolLoadGenerator.Result?
         if options.methods.contains("get") {
-            let generator = ProtocolLoadGenerator(
+            var generator = ProtocolLoadGenerator(
                 host: address.host, port: Int(address.port), token: options.token, connections: options.connections,
                 pipeline: options.pipeline, requests: options.requests, method: .getWebhook,
                 payload: Wire.GetWebhookRequest(id: hook.id).encoded())
+            generator.rate = redisResult?.requestsPerSecond
             let result = try generator.run()
-            print(resultRow("hookwire get-by-id", result))
+            print(resultRow(options.matchesRedisRate ? "hookwire get, paced" : "hookwire get-by-id", result))
             getResult = result
         }
         if options.measuresClientAPI {
@@ -125,17 +137,21 @@ enum ProtocolBenchmark {
         }
 
         guard options.runsRedis else { return }
-        let redis = try RedisComparison.run(
-            connections: options.connections, pipeline: options.pipeline, requests: options.requests)
+        let redis = try redisResult
+            ?? RedisComparison.run(connections: options.connections, pipeline: options.pipeline, requests: options.requests)
         print(
             row(
                 "redis-benchmark GET", String(format: "%.0f", redis.requestsPerSecond), String(format: "%.3f", redis.p50),
                 String(format: "%.3f", redis.p99), "n/a", "-"))
         if let getResult {
             let rateMet = getResult.callsPerSecond >= redis.requestsPerSecond
-            print(
-                "get-by-id rate \(rateMet ? "meets" : "misses") redis GET: "
-                    + String(format: "%.0f vs %.0f calls/s", getResult.callsPerSecond, redis.requestsPerSecond))
+            if options.matchesRedisRate {
+                print(String(format: "get-by-id was paced to redis's GET rate: %.0f vs %.0f calls/s", getResult.callsPerSecond, redis.requestsPerSecond))
+            } else {
+                print(
+                    "get-by-id rate \(rateMet ? "meets" : "misses") redis GET: "
+                        + String(format: "%.0f vs %.0f calls/s", getResult.callsPerSecond, redis.requestsPerSecond))
+            }
             let p99Met = getResult.percentile(0.99) <= redis.p99
             print(
                 "get-by-id p99 \(p99Met ? "meets" : "misses") redis GET: "
@@ -191,6 +207,7 @@ enum ProtocolBenchmark {
                 }
             case "--no-redis": options.runsRedis = false
             case "--client-api": options.measuresClientAPI = true
+            case "--match-redis-rate": options.matchesRedisRate = true
             case "-h", "--help":
                 print(usage)
                 return nil
@@ -198,6 +215,9 @@ enum ProtocolBenchmark {
                 throw ProtocolBenchmarkError("unknown flag \"\(arguments[index])\"\n\(usage)")
             }
             index += 1
+        }
+        if options.matchesRedisRate && !options.runsRedis {
+            throw ProtocolBenchmarkError("--match-redis-rate needs redis-benchmark; drop --no-redis")
         }
         if options.server != nil && (options.eventLoops != nil || options.hookwired != nil) {
             throw ProtocolBenchmarkError("--event-loops and --hookwired apply to a hookwired the benchmark starts, not to --server")

@@ -13,6 +13,11 @@ import HookwireProtocol
 /// the time from writing its batch to reading its response.
 ///
 /// Requests are encoded once; each batch only rewrites the stream ids in place.
+///
+/// With `rate` set, a connection whose batch is ready waits for its turn in a schedule of one
+/// batch every P / rate seconds, after a first batch on every connection at the start. The
+/// server then gets the same calls per second as another run, but fewer calls wait at once
+/// than in a closed loop. Latency is still measured from the batch's write.
 struct ProtocolLoadGenerator {
     var host: String
     var port: Int
@@ -23,6 +28,9 @@ struct ProtocolLoadGenerator {
     var method: HookwireProtocol.Method
     /// The request message, encoded.
     var payload: [UInt8]
+    /// Calls per second across all connections, or nil to send each batch as soon as every
+    /// response of the last one arrived.
+    var rate: Double? = nil
 
     /// The measurements of one run.
     struct Result {
@@ -50,6 +58,8 @@ struct ProtocolLoadGenerator {
         var batchStart: UInt64 = 0
         var nextStreamId: UInt32 = 1
         var isWelcomed = false
+        /// True while the connection waits in the rate schedule to send its next batch.
+        var isWaiting = false
     }
 
     /// Runs until `requests` calls completed and returns the measurements.
@@ -101,10 +111,35 @@ struct ProtocolLoadGenerator {
         for index in open.indices {
             try sendBatch(&open[index], prefix: hello)
         }
+        // With a rate, connections ready to send wait here in order, and the next one may send
+        // at `nextSendTime` (nanoseconds of `clock()`).
+        let interval = rate.map { UInt64(Double(pipeline) / $0 * 1e9) } ?? 0
+        var waiting: [Int] = []
+        var nextSendTime = started
         var descriptors = open.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
         while completed < requests {
-            let ready = poll(&descriptors, nfds_t(descriptors.count), 10_000)
+            var now = ProtocolLoadGenerator.clock()
+            while !waiting.isEmpty && now >= nextSendTime {
+                let index = waiting.removeFirst()
+                open[index].isWaiting = false
+                try sendBatch(&open[index])
+                // Sleeps overshoot, so a schedule that fell behind catches up, but by at most 1 ms
+                // of batches at once.
+                nextSendTime = max(nextSendTime + interval, now - min(now, 1_000_000))
+                now = ProtocolLoadGenerator.clock()
+            }
+            let timeout = waiting.isEmpty ? 10_000 : Int32(clamping: (nextSendTime - now) / 1_000_000)
+            let ready = poll(&descriptors, nfds_t(descriptors.count), timeout)
             if ready < 0 && errno == EINTR { continue }
+            if ready == 0 && !waiting.isEmpty {
+                // poll waits in whole milliseconds, so sleep out the rest of a shorter wait.
+                let current = ProtocolLoadGenerator.clock()
+                if nextSendTime > current {
+                    var rest = timespec(tv_sec: 0, tv_nsec: Int(min(nextSendTime - current, 999_999_999)))
+                    nanosleep(&rest, nil)
+                }
+                continue
+            }
             guard ready > 0 else { throw ProtocolBenchmarkError("no response for 10 s after \(completed) calls") }
             for index in descriptors.indices where descriptors[index].revents != 0 {
                 descriptors[index].revents = 0
@@ -144,8 +179,13 @@ struct ProtocolLoadGenerator {
                         break
                     }
                 }
-                if open[index].outstanding == 0 && issued < requests {
-                    try sendBatch(&open[index])
+                if open[index].outstanding == 0 && !open[index].isWaiting && issued + waiting.count * pipeline < requests {
+                    if rate == nil {
+                        try sendBatch(&open[index])
+                    } else {
+                        open[index].isWaiting = true
+                        waiting.append(index)
+                    }
                 }
             }
         }
