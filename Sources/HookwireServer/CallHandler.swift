@@ -26,7 +26,9 @@ protocol WatchSubscription: AnyObject, Sendable {
 /// Runs the methods of the protocol. The server calls `handle` and `watch` on worker threads,
 /// never on an event loop thread, so they may block. Only `handleWithoutBlocking` runs on the
 /// loop.
-protocol CallHandler: Sendable {
+///
+/// Handlers are classes, so that the loop's per-call use of one costs a single retain.
+protocol CallHandler: AnyObject, Sendable {
     /// Runs one unary call: decodes the request, calls the engine and encodes the response.
     func handle(_ method: Method, request: ArraySlice<UInt8>, caller: Caller) -> CallResult
 

@@ -231,7 +231,7 @@ final class Connection {
     /// its stream was never opened.
     private func finishWithoutBlocking(streamId: UInt32, result: CallResult) {
         ServerMessages.appendResult(result, streamId: streamId, encoder: encoder, to: &output)
-        loop.markDirty(self)
+        if !isDirty { loop.markDirty(self) }
         checkDrained()
     }
 
