@@ -4,7 +4,8 @@ import Foundation
 public enum DeliveryState: Int32, Sendable, Hashable, CaseIterable {
     /// Waiting for its next attempt.
     case pending = 0
-    /// Claimed by a worker and being attempted now.
+    /// Claimed with a lease: being attempted now, or queued for a free request slot of its
+    /// hook. The delivery thread claims up to 16 times its in-flight caps ahead.
     case inFlight = 1
     /// Delivered: the target responded with a 2xx status.
     case succeeded = 2
@@ -146,6 +147,7 @@ public struct EngineStats: Sendable, Hashable {
     public var activeWebhooks: Int64 = 0
     public var eventsPublished: Int64 = 0
     public var deliveriesPending: Int64 = 0
+    /// Deliveries in state `inFlight`: being attempted, or claimed and queued for a slot.
     public var deliveriesInFlight: Int64 = 0
     public var deliveriesSucceeded: Int64 = 0
     public var deliveriesFailed: Int64 = 0

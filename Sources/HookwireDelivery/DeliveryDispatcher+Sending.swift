@@ -25,16 +25,37 @@ extension DeliveryDispatcher {
         queuedCount = 0
     }
 
+    /// The earliest lease end that still lets an attempt start at `now`. An attempt may take
+    /// the whole request timeout and must end before its lease does, or a claim could take the
+    /// delivery again while it runs. The margin leaves time to record the attempt.
+    func earliestStartableLease(now: Date) -> Date {
+        let timeout = settings.transport.requestTimeout
+        let margin = min(1, (settings.leaseDuration - timeout) / 2)
+        return now.addingTimeInterval(timeout + max(0, margin))
+    }
+
+    /// Gives back queued deliveries whose leases are too short to start, even while no slot
+    /// frees to look at them, so that they never stay queued past their lease. Each queue holds
+    /// its oldest claims, and so its shortest leases, first.
+    func releaseExpiring(now: Date, into released: inout [ClaimedDelivery]) {
+        let earliest = earliestStartableLease(now: now)
+        for hookId in queuedHooks {
+            guard var waiting = queued[hookId], let first = waiting.first, first.leaseUntil < earliest else { continue }
+            let expiring = waiting.prefix { $0.leaseUntil < earliest }.count
+            released.append(contentsOf: waiting[..<expiring].map(\.claimed))
+            waiting.removeFirst(expiring)
+            queuedCount -= expiring
+            queued[hookId] = waiting.isEmpty ? nil : waiting
+        }
+        queuedHooks.removeAll { queued[$0] == nil }
+    }
+
     /// Starts queued deliveries while slots are free, taking hooks in turn so that one hook's
     /// backlog does not take every global slot.
     func startQueued(now: Date, released: inout [ClaimedDelivery]) {
         guard queuedCount > 0, inFlight.count < settings.maximumInFlight else { return }
         let cap = settings.maximumInFlightPerWebhook
-        // An attempt may take the whole request timeout, and must end before its lease does, or
-        // a claim could take the delivery again while it runs. The margin covers recording.
-        let timeout = settings.transport.requestTimeout
-        let margin = min(1, (settings.leaseDuration - timeout) / 2)
-        let latestLeaseStart = now.addingTimeInterval(timeout + max(0, margin))
+        let latestLeaseStart = earliestStartableLease(now: now)
         var emptied: Set<Int64> = []
         let order = queuedHooks
         // Rotating the order makes another hook go first next time.

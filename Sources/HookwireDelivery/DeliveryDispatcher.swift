@@ -63,6 +63,8 @@ public final class DeliveryDispatcher: @unchecked Sendable {
     var queuedCount = 0
     /// The invalidation count after each hook's latest invalidation.
     var lastInvalidation: [Int64: UInt64] = [:]
+    /// When queued deliveries were last checked for expiring leases.
+    var lastLeaseCheck = Date(timeIntervalSince1970: 0)
 
     /// - Parameters:
     ///   - broadcaster: Delivers `webhook` hooks instead of the HTTP transport, when set.
@@ -217,7 +219,14 @@ public final class DeliveryDispatcher: @unchecked Sendable {
                 inFlightSnapshot.withLock { $0 = 0 }
                 return
             }
-            if !draining { startQueued(now: Date(), released: &released) }
+            if !draining {
+                let now = Date()
+                if queuedCount > 0, now.timeIntervalSince(lastLeaseCheck) >= 0.25 {
+                    lastLeaseCheck = now
+                    releaseExpiring(now: now, into: &released)
+                }
+                startQueued(now: now, released: &released)
+            }
 
             let exchanges = transport.poll(timeoutMilliseconds: pollTimeout(draining: draining, deadline: deadline))
             for (token, exchange) in exchanges {
@@ -232,8 +241,8 @@ public final class DeliveryDispatcher: @unchecked Sendable {
 
     private func pollTimeout(draining: Bool, deadline: Date) -> Int32 {
         // Queued deliveries wait for a slot, and a finished request frees one and ends the
-        // poll, so only a wakeup or the drain deadline needs a timeout.
-        guard draining else { return 1000 }
+        // poll. The timeout only paces the lease check and the drain deadline.
+        guard draining else { return queuedCount > 0 ? 250 : 1000 }
         let seconds = min(1, max(0, deadline.timeIntervalSinceNow))
         return Int32((seconds * 1000).rounded(.up))
     }
