@@ -154,6 +154,9 @@ import Testing
         }
     }
 
+    // NOTE: with a CA file set, libcurl still trusts its default CA path (/etc/ssl/certs in
+    // Debian's libcurl 7.88), so the system's CAs are trusted next to the file, not replaced by
+    // it. No test covers that, because it needs a server certificate from a system CA.
     @Test func missingCAFileFailsAsTLS() throws {
         let peer = try HTTPSPeer()
         let missing = peer.directory.appendingPathComponent("missing-ca.pem").path
@@ -169,6 +172,26 @@ import Testing
         #expect(attempt.errorKind == .tls)
         #expect(attempt.error?.contains("CA cert") == true)
         #expect(peer.nginx.requests().isEmpty)
+    }
+
+    @Test func stalledHandshakeHitsConnectTimeout() throws {
+        let listener = try SilentListener()
+        let fixture = try EngineFixture {
+            $0.connectTimeout = 1
+            $0.requestTimeout = 10
+            $0.leaseDuration = 20
+            $0.retrySchedule = RetrySchedule(delays: [])
+        }
+        let hook = try fixture.saveHook(targetURL: "https://127.0.0.1:\(listener.port)/stalled")
+        _ = try fixture.publish()
+
+        let (_, attempt) = try fixture.onlyFailedAttempt(of: hook)
+        #expect(attempt.status == 0)
+        #expect(attempt.errorKind == .timeout)
+        // The TCP connection succeeds at once, so only a connect timeout that covers the TLS
+        // handshake ends the attempt before the 10-second request timeout.
+        #expect(attempt.durationMilliseconds >= 900)
+        #expect(attempt.durationMilliseconds < 5000, "the attempt took \(attempt.durationMilliseconds) ms")
     }
 
     @Test func pingOverHTTPSReportsProtocol() throws {

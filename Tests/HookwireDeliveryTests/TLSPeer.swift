@@ -237,21 +237,47 @@ func freeLoopbackPorts(count: Int) throws -> [Int] {
     defer { sockets.forEach { _ = close($0) } }
     var ports: [Int] = []
     for _ in 0..<count {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TLSPeerError("socket failed: errno \(errno)") }
-        sockets.append(fd)
-        var address = loopbackAddress(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard bound == 0, named == 0 else { throw TLSPeerError("binding a loopback port failed: errno \(errno)") }
-        ports.append(Int(UInt16(bigEndian: address.sin_port)))
+        let (descriptor, port) = try bindLoopbackSocket()
+        sockets.append(descriptor)
+        ports.append(port)
     }
     return ports
+}
+
+/// A loopback TCP listener that never accepts. The kernel still completes TCP handshakes into
+/// its backlog, so a client connects and then waits for a TLS server hello that never comes.
+final class SilentListener {
+    let socketDescriptor: Int32
+    let port: Int
+
+    init() throws {
+        (socketDescriptor, port) = try bindLoopbackSocket()
+        guard listen(socketDescriptor, 16) == 0 else {
+            close(socketDescriptor)
+            throw TLSPeerError("listen on 127.0.0.1:\(port) failed: errno \(errno)")
+        }
+    }
+
+    deinit { close(socketDescriptor) }
+}
+
+/// Binds a new TCP socket to a free port on 127.0.0.1, and returns the socket and the port.
+private func bindLoopbackSocket() throws -> (descriptor: Int32, port: Int) {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard descriptor >= 0 else { throw TLSPeerError("socket failed: errno \(errno)") }
+    var address = loopbackAddress(port: 0)
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+    }
+    let named = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+    }
+    guard bound == 0, named == 0 else {
+        close(descriptor)
+        throw TLSPeerError("binding a socket to 127.0.0.1 failed: errno \(errno)")
+    }
+    return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
 }
 
 /// Returns whether a TCP connection to `127.0.0.1:port` succeeds.
