@@ -70,10 +70,24 @@ import Testing
         #expect(logged[0].webhookId == delivery.messageId)
     }
 
-    @Test func sequentialDeliveriesReuseOneConnection() throws {
+    /// The nginx port to deliver to, with or without HTTP/2 offered by ALPN.
+    enum Listener: String, CaseIterable, CustomTestStringConvertible {
+        case http2
+        case http1
+
+        var testDescription: String { rawValue }
+
+        func port(of nginx: TLSNginx) -> Int { self == .http2 ? nginx.http2Port : nginx.http1Port }
+
+        var expectedProtocol: String { self == .http2 ? TLSDeliveryTests.expectedProtocol : "HTTP/1.1" }
+    }
+
+    @Test(arguments: Listener.allCases)
+    func sequentialDeliveriesReuseOneConnection(listener: Listener) throws {
         let peer = try HTTPSPeer()
         let fixture = try EngineFixture { $0.caFile = peer.certificates.caFile }
-        let hook = try fixture.saveHook(targetURL: peer.nginx.url("/sequential"))
+        let port = listener.port(of: peer.nginx)
+        let hook = try fixture.saveHook(targetURL: peer.nginx.url("/sequential", port: port))
         // Each publish waits for the previous delivery, so every request finds the connection
         // idle in libcurl's cache.
         for key in 1...5 {
@@ -81,28 +95,31 @@ import Testing
             try fixture.waitForDeliveries(of: hook, count: key, state: .succeeded)
         }
 
-        let logged = peer.nginx.requests(port: peer.nginx.http2Port)
+        let logged = peer.nginx.requests(port: port)
         try #require(logged.count == 5)
         #expect(Set(logged.map(\.connection)).count == 1)
         #expect(logged.map(\.connectionRequest) == [1, 2, 3, 4, 5])
-        #expect(logged.allSatisfy { $0.protocolName == Self.expectedProtocol })
+        #expect(logged.allSatisfy { $0.protocolName == listener.expectedProtocol })
     }
 
-    @Test func concurrentDeliveriesShareConnections() throws {
+    @Test(arguments: Listener.allCases)
+    func concurrentDeliveriesShareConnections(listener: Listener) throws {
         let peer = try HTTPSPeer()
         let fixture = try EngineFixture { $0.caFile = peer.certificates.caFile }
-        let first = try fixture.saveHook(targetURL: peer.nginx.url("/first"), name: "first")
-        let second = try fixture.saveHook(targetURL: peer.nginx.url("/second"), name: "second")
+        let port = listener.port(of: peer.nginx)
+        let first = try fixture.saveHook(targetURL: peer.nginx.url("/first", port: port), name: "first")
+        let second = try fixture.saveHook(targetURL: peer.nginx.url("/second", port: port), name: "second")
         let events = (1...12).map { EventPublication(event: "contact.created", primaryKey: Int64($0)) }
         _ = try fixture.engine.publish(batch: events)
 
         try fixture.waitForDeliveries(of: first, count: 12, state: .succeeded)
         try fixture.waitForDeliveries(of: second, count: 12, state: .succeeded)
-        let logged = peer.nginx.requests(port: peer.nginx.http2Port)
+        let logged = peer.nginx.requests(port: port)
         try #require(logged.count == 24)
+        #expect(logged.allSatisfy { $0.protocolName == listener.expectedProtocol })
         let connections = Set(logged.map(\.connection))
         #expect(connections.count < logged.count, "\(connections.count) connections for \(logged.count) requests")
-        if libcurlSupportsHTTP2 {
+        if listener.expectedProtocol == "HTTP/2.0" {
             // Every https transfer waits for a connection that can multiplex (CURLOPT_PIPEWAIT),
             // so the 24 requests of both hooks share the first HTTP/2 connection.
             #expect(connections.count == 1, "\(connections.count) connections for \(logged.count) requests")
