@@ -9,8 +9,11 @@ public struct ServerConfiguration: Sendable {
     /// The TCP port to listen on. 0 picks a free port; `HookwireServer.start()` returns it.
     public var port: Int = 7600
     /// Event loop threads, each with its own epoll instance and listening socket. Defaults to
-    /// the number of active processors.
-    public var eventLoopCount: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// one per active processor but one, and at least one, because the delivery threads in the
+    /// same process need a processor too. On a 2-core machine a second loop raised get-by-id's
+    /// p99 latency about threefold, since a loop waiting for a core delays all its connections
+    /// (bench/README.md, "Protocol").
+    public var eventLoopCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
     /// Worker threads that run the calls bound by CPU and SQLite reads (get, list, stats and
     /// the other registry calls). More threads than processors only add lock contention.
     public var workerThreadCount: Int = max(2, ProcessInfo.processInfo.activeProcessorCount)

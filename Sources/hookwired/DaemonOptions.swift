@@ -161,7 +161,7 @@ extension DaemonOptions {
             help: "time a connection without running calls may stay silent before it is closed (default 5m)"
         ) { $0.server.idleTimeout = try duration($1, flag: "--idle-timeout") },
         DaemonFlag(
-            name: "--event-loops", valueName: "COUNT", help: "epoll event loop threads (default: the number of processors, \(cores))"
+            name: "--event-loops", valueName: "COUNT", help: "epoll event loop threads (default: one per processor but one, at least 1: \(max(1, cores - 1)))"
         ) { $0.server.eventLoopCount = try integer($1, flag: "--event-loops", range: 1...256) },
         DaemonFlag(
             name: "--worker-threads", valueName: "COUNT",

@@ -29,7 +29,7 @@ enum ProtocolBenchmark {
           --token TOKEN         the token for --server, when it has a token file
           --hookwired PATH      the hookwired binary to start (default: next to hookwire-bench)
           --event-loops N       event loop threads of the hookwired it starts (default: hookwired's
-                                own default, one per processor). redis-server serves from one
+                                own default, one per processor but one). redis-server serves from one
                                 thread, so 1 compares the same number of server threads
           --methods LIST        which calls to measure: get, publish or both (default get,publish)
           --no-redis            skip redis-benchmark
