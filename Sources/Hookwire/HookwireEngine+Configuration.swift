@@ -83,6 +83,14 @@ extension HookwireEngine {
                 (0...1).contains(retrySchedule.jitter),
                 "invalid retrySchedule jitter \(retrySchedule.jitter): expected 0 to 1")
 
+            if let caFile {
+                var isDirectory: ObjCBool = false
+                let exists = FileManager.default.fileExists(atPath: caFile, isDirectory: &isDirectory)
+                try check(
+                    exists && !isDirectory.boolValue && FileManager.default.isReadableFile(atPath: caFile),
+                    "invalid caFile \(caFile): no readable file there; give a PEM file of CA certificates")
+            }
+
             var settings = DeliverySettings()
             settings.retrySchedule = retrySchedule
             settings.maximumInFlight = maximumInFlight

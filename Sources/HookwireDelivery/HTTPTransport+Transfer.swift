@@ -13,6 +13,9 @@ final class Transfer {
     let body: UnsafeMutableRawPointer
     let bodyCount: Int
     var headerList: UnsafeMutablePointer<curl_slist>?
+    /// libcurl's detailed message of a failure (`CURLOPT_ERRORBUFFER`), such as which
+    /// certificate check failed, which `curl_easy_strerror` does not say.
+    let errorBuffer: UnsafeMutablePointer<CChar>
     var context: UnsafeMutableRawPointer?
     var startedAt = Date()
     var startedMonotonic: UInt64 = 0
@@ -29,6 +32,8 @@ final class Transfer {
         self.policy = policy
         self.bodyCount = body.count
         self.body = UnsafeMutableRawPointer.allocate(byteCount: max(1, body.count), alignment: 1)
+        errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
         body.withUnsafeBytes { bytes in
             if let base = bytes.baseAddress { self.body.copyMemory(from: base, byteCount: bytes.count) }
         }
@@ -36,6 +41,7 @@ final class Transfer {
 
     deinit {
         body.deallocate()
+        errorBuffer.deallocate()
         if let headerList { curl_slist_free_all(headerList) }
     }
 
@@ -70,7 +76,10 @@ final class Transfer {
             let url = urlPointer.map { Transfer.redactingUserInfo(String(cString: $0)) } ?? "the target"
             exchange.status = 0
             exchange.errorKind = Transfer.kind(of: result)
-            exchange.error = "POST \(url) failed: \(String(cString: curl_easy_strerror(result)))"
+            var reason = String(cString: curl_easy_strerror(result))
+            let detail = String(cString: errorBuffer)
+            if !detail.isEmpty && detail != reason { reason += ": " + detail }
+            exchange.error = "POST \(url) failed: \(reason)"
         }
         return exchange
     }

@@ -160,7 +160,10 @@ public final class HTTPTransport: @unchecked Sendable {
         _ = hw_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
         if let caFile = configuration.caFile {
             _ = hw_curl_easy_setopt_string(handle, CURLOPT_CAINFO, caFile)
+            // Debian's libcurl also trusts the directory /etc/ssl/certs unless told otherwise.
+            _ = hw_curl_easy_setopt_pointer(handle, CURLOPT_CAPATH, nil)
         }
+        _ = hw_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(transfer.errorBuffer))
         _ = hw_curl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout * 1000))
         _ = hw_curl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(configuration.requestTimeout * 1000))
         _ = hw_curl_easy_setopt_string(handle, CURLOPT_USERAGENT, configuration.userAgent)

@@ -144,9 +144,7 @@ import Testing
         #expect(peer.nginx.requests().isEmpty)
         #expect(try fixture.engine.registry.usage(id: hook.id).lastError?.contains("certificate") == true)
 
-        withKnownIssue("the attempt error has libcurl's generic text for the code, not the verification detail") {
-            #expect(error.contains("unable to get local issuer certificate"))
-        }
+        #expect(error.contains("unable to get local issuer certificate"))
     }
 
     @Test func mismatchedHostNameFailsAsTLS() throws {
@@ -166,29 +164,23 @@ import Testing
         #expect(error.contains("certificate"))
         #expect(peer.nginx.requests().isEmpty)
 
-        withKnownIssue("the attempt error has libcurl's generic text for the code, not the verification detail") {
-            #expect(error.contains("no alternative certificate subject name matches target host name"))
-        }
+        #expect(error.contains("no alternative certificate subject name matches target host name"))
     }
 
-    // NOTE: with a CA file set, libcurl still trusts its default CA path (/etc/ssl/certs in
-    // Debian's libcurl 7.88), so the system's CAs are trusted next to the file, not replaced by
-    // it. No test covers that, because it needs a server certificate from a system CA.
-    @Test func missingCAFileFailsAsTLS() throws {
-        let peer = try HTTPSPeer()
-        let missing = peer.directory.appendingPathComponent("missing-ca.pem").path
-        let fixture = try EngineFixture {
-            $0.caFile = missing
-            $0.retrySchedule = RetrySchedule(delays: [])
+    // NOTE: with a CA file set, the transport also clears libcurl's default CA directory
+    // (/etc/ssl/certs in Debian's libcurl 7.88), so that only the file is trusted. No test covers
+    // that, because it needs a server certificate from a CA in the system's store.
+    @Test func missingCAFileFailsAtOpen() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let missing = directory.appendingPathComponent("missing-ca.pem").path
+        for path in [missing, directory.path] {
+            var configuration = EngineFixture.configuration(directory: directory) { $0.caFile = path }
+            configuration.deliversEvents = false
+            let error = #expect(throws: HookwireError.self) { try HookwireEngine.open(configuration) }
+            #expect(error?.code == .invalidArgument)
+            #expect(error?.message.contains("invalid caFile \(path)") == true)
         }
-        let hook = try fixture.saveHook(targetURL: peer.nginx.url("/no-ca-file"))
-        _ = try fixture.publish()
-
-        let (_, attempt) = try fixture.onlyFailedAttempt(of: hook)
-        #expect(attempt.status == 0)
-        #expect(attempt.errorKind == .tls)
-        #expect(attempt.error?.contains("CA cert") == true)
-        #expect(peer.nginx.requests().isEmpty)
     }
 
     @Test func stalledHandshakeHitsConnectTimeout() throws {
