@@ -57,7 +57,9 @@ enum DeliveryBenchmark {
         print("nginx 1 worker on 127.0.0.1:\(nginx.port); bodies of about 1 KiB; CPU: \(ProcessInfo.processInfo.activeProcessorCount) cores")
 
         let bodyBytes = try sampleBody(url: url, directory: directory, publication: body)
-        try measureTransport(url: url, requests: events, concurrency: 8, body: bodyBytes)
+        for concurrency in [8, 256] {
+            try measureTransport(url: url, requests: events, concurrency: concurrency, body: bodyBytes)
+        }
         let members = EventEnvelope.eventMembers(eventId: UUID().uuidString.lowercased(), timestamp: Date(), publication: body)
         for batch in [16, 128] { try measureStorage(directory: directory, events: events, batch: batch, members: members) }
         if transportOnly { return }
