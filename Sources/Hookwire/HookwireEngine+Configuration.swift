@@ -57,6 +57,13 @@ extension HookwireEngine {
             self.databasePath = databasePath
         }
 
+        /// Checks every setting as `HookwireEngine.open` does, without opening anything.
+        ///
+        /// - Throws: `invalidArgument` naming the first field with an invalid value.
+        public func validate() throws {
+            _ = try deliverySettings()
+        }
+
         /// The delivery settings these fields describe.
         ///
         /// - Throws: `invalidArgument` naming the first field with an invalid value.

@@ -82,7 +82,38 @@ extension DaemonOptions {
         } catch let error as HookwireError {
             throw UsageError(error.message)
         }
+        do {
+            try options.engine.validate()
+        } catch let error as HookwireError {
+            throw UsageError(naming(flagsIn: error.message))
+        }
         return options
+    }
+
+    /// The engine's settings that flags set, with those flags, longest name first so that a
+    /// name is never replaced inside a longer one.
+    static let flagsOfSettings: [(setting: String, flag: String)] = [
+        ("maximumInFlightPerWebhook", "--max-in-flight-per-hook"),
+        ("maximumPayloadBytes", "--max-payload-size"),
+        ("maximumInFlight", "--max-in-flight"),
+        ("connectTimeout", "--connect-timeout"),
+        ("requestTimeout", "--request-timeout"),
+        ("leaseDuration", "--lease"),
+        ("retrySchedule", "--retry-schedule"),
+        ("pluginThreads", "--plugin-threads"),
+        ("pruneInterval", "--prune-interval"),
+        ("retention", "--retention"),
+        ("caFile", "--ca-file"),
+    ]
+
+    /// Returns an engine error message with each setting name replaced by its flag, because
+    /// the person who reads it typed flags.
+    static func naming(flagsIn message: String) -> String {
+        var named = message
+        for (setting, flag) in flagsOfSettings {
+            named = named.replacingOccurrences(of: setting, with: flag)
+        }
+        return named
     }
 
     /// Splits `HOST:PORT` or `[IPV6]:PORT`.

@@ -134,6 +134,21 @@ final class Daemon: Sendable {
         #expect(!FileManager.default.fileExists(atPath: database))
     }
 
+    @Test func engineSettingErrorsNameFlags() throws {
+        let database = temporaryDatabase()
+        defer { try? FileManager.default.removeItem(atPath: database) }
+        let cases: [([String], String)] = [
+            (["--ca-file", "/nonexistent/ca.pem"], "invalid --ca-file /nonexistent/ca.pem: no readable file there"),
+            (["--lease", "10s", "--request-timeout", "15s"], "invalid --lease 10.0: expected more than --request-timeout"),
+        ]
+        for (flags, expected) in cases {
+            let daemon = try Daemon(["--db", database] + flags)
+            #expect(daemon.waitForExit() == 2)
+            #expect(daemon.waitForLine(containing: expected) != nil)
+            #expect(!FileManager.default.fileExists(atPath: database))
+        }
+    }
+
     @Test func missingTokenFileNamesReason() throws {
         let daemon = try Daemon(["--db", temporaryDatabase(), "--token-file", "/nonexistent/tokens"])
         #expect(daemon.waitForExit() == 2)
