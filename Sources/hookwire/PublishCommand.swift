@@ -19,7 +19,9 @@ enum PublishCommand {
               --entity ENTITY     the entity that changed (default: EVENT up to its first `.`)
               --primary-key ID    the id of the row that changed
               --changes A,B       names of the columns that changed
-              --data JSON         free JSON data added to the delivery body under Data
+              --data JSON         free JSON data added to the delivery body under Data;
+                                  @PATH reads it from a file and - from standard input, for
+                                  data longer than a command line allows
               --file PATH         publish each line of PATH, a JSON object with the keys event,
                                   entity, primaryKey, changes, fieldValues, changedByAssociateId,
                                   contextIdentifier and data (only event is required). Every line
@@ -40,7 +42,8 @@ enum PublishCommand {
             var publication = EventPublication(event: event, entity: arguments.value("entity"))
             publication.primaryKey = try arguments.integer("primary-key") ?? 0
             publication.changes = arguments.list("changes") ?? []
-            if let data = arguments.value("data") {
+            if let option = arguments.value("data") {
+                let data = try dataText(option)
                 do {
                     publication.data = try JSONValue(parsing: data)
                 } catch let error as HookwireError {
@@ -92,6 +95,21 @@ enum PublishCommand {
         context.emit(
             json: .object([("events", .integer(Int64(published))), ("matchedWebhooks", .integer(Int64(matched)))]),
             human: "published \(published) events, \(matched) deliveries queued\n")
+    }
+
+    /// Returns the JSON text that `--data` names: the value itself, the contents of the file
+    /// after `@`, or standard input for `-`. JSON text never starts with `@` and is never `-`.
+    /// - Throws: `CommandFailure` naming a file that cannot be read.
+    static func dataText(_ option: String) throws -> String {
+        if option == "-" {
+            return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        }
+        guard option.hasPrefix("@") else { return option }
+        let path = String(option.dropFirst())
+        guard let contents = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure(message: "cannot read --data file \(path): no such file or not readable")
+        }
+        return String(decoding: contents, as: UTF8.self)
     }
 
     /// Parses a JSON Lines file of events. Blank lines are skipped.

@@ -40,7 +40,7 @@ import Testing
 
     /// Runs the tool with `arguments` and an environment without `HOOKWIRE_*` variables, plus
     /// `environment`. The run is killed after 30 seconds.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+    static func run(_ arguments: [String], environment: [String: String] = [:], input: Data? = nil) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try toolPath())
         process.arguments = arguments
@@ -51,8 +51,13 @@ import Testing
         let error = Pipe()
         process.standardOutput = output
         process.standardError = error
-        process.standardInput = FileHandle.nullDevice
+        let inputPipe = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : inputPipe
         try process.run()
+        if let input {
+            inputPipe.fileHandleForWriting.write(input)
+            try inputPipe.fileHandleForWriting.close()
+        }
         let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
         DispatchQueue.global().asyncAfter(deadline: .now() + 30, execute: watchdog)
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
@@ -303,6 +308,39 @@ import Testing
         #expect(table.status == 0)
         #expect(table.output.hasPrefix("ID"))
         #expect(table.output.contains("contact.created"))
+    }
+
+    @Test func publishDataFromFileAndStandardInput() throws {
+        let server = try ClientEngineServer()
+        defer { server.stop(); server.removeFiles() }
+        let global = ["--server", server.address, "--json"]
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-data-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let good = directory.appendingPathComponent("data.json")
+        // Larger than Linux lets one command-line argument be (128 KiB).
+        try Data(#"{"note": ""#.utf8 + Data(repeating: UInt8(ascii: "x"), count: 200_000) + Data(#""}"#.utf8)).write(to: good)
+        let bad = directory.appendingPathComponent("bad.json")
+        try Data("{bad".utf8).write(to: bad)
+
+        let fromFile = try Self.run(global + ["publish", "contact.created", "--data", "@" + good.path])
+        #expect(fromFile.status == 0, "stderr: \(fromFile.error)")
+        let fromInput = try Self.run(
+            global + ["publish", "contact.created", "--data", "-"], input: Data(#"{"source": "stdin"}"#.utf8))
+        #expect(fromInput.status == 0, "stderr: \(fromInput.error)")
+        let badInput = try Self.run(global + ["publish", "contact.created", "--data", "-"], input: Data("[1,".utf8))
+        #expect(badInput.status == 2)
+        #expect(badInput.error.contains("option --data needs JSON"))
+        let badFile = try Self.run(global + ["publish", "contact.created", "--data", "@" + bad.path])
+        #expect(badFile.status == 2)
+        #expect(badFile.error.contains("option --data needs JSON"))
+        let missing = try Self.run(global + ["publish", "contact.created", "--data", "@" + directory.path + "/none.json"])
+        #expect(missing.status == 1)
+        #expect(missing.error.contains("cannot read --data file \(directory.path)/none.json"))
+
+        let stats = try Self.run(global + ["stats"])
+        guard case .object(let counters) = try stats.json() else { throw HookwireError.invalidArgument(stats.output) }
+        #expect(counters["eventsPublished"] == 2)
     }
 
     @Test func testAttemptsAndLastErrorCommands() throws {
