@@ -73,6 +73,13 @@ extension HookwireEngine {
             if (try? store.resumeDeliveries(webhookId: id, now: Date())) ?? 0 > 0 { dispatcher.notifyNewWork() }
         case .stopped, .tooManyErrors:
             _ = try? store.holdDeliveries(webhookId: id)
+            // A save that set the hook Active after this change resumed its held deliveries
+            // before the hold above, so a hook that is Active now gets them back.
+            if (try? registry.get(id: id))?.state == .active,
+                (try? store.resumeDeliveries(webhookId: id, now: Date())) ?? 0 > 0
+            {
+                dispatcher.notifyNewWork()
+            }
         default:
             break
         }
