@@ -1,5 +1,6 @@
 import Foundation
 import Hookwire
+import HookwireSQLite
 import Synchronization
 import Testing
 
@@ -106,6 +107,84 @@ import Testing
         let states = Dictionary(grouping: try fixture.deliveries(of: hook), by: \.state).mapValues(\.count)
         #expect(final.count == 300, "deliveries by state with the hook active: \(states)")
         #expect(eventIds(fixture.receiver.requests(), paths: ["/flapping"]) == events)
+    }
+
+    @Test func hookReactivatedDuringHookLookupHoldsNothing() throws {
+        let system = InterleavingSystemPlugin()
+        let fixture = try EngineFixture {
+            $0.maximumInFlightPerWebhook = 1
+            $0.systemPlugins = [system]
+        }
+        let hook = try fixture.hook("/reactivated?delay=0.5")
+        _ = try publishMany(fixture.engine, count: 3)
+        fixture.receiver.waitFor(path: "/reactivated", count: 1)
+
+        // The bookkeeping thread reads the hook stopped, and before it acts on that, the hook
+        // is saved Active again, which resumes the hook's held deliveries.
+        let engine = fixture.engine
+        let reactivated = AcceptedEvents()
+        let interleaving = try #require(system.store.withLock { $0 })
+        interleaving.action.withLock {
+            $0 = { stopped in
+                var active = stopped
+                active.state = .active
+                if (try? engine.registry.save(active)) != nil { reactivated.ids.withLock { _ = $0.insert("saved") } }
+            }
+        }
+        var stopped = try #require(try engine.registry.get(id: hook.id))
+        stopped.state = .stopped
+        _ = try engine.registry.save(stopped)
+        Thread.sleep(forTimeInterval: 1)
+        // Deliveries given back by the sending thread after the hold are pending while the hook
+        // is stopped, and the next claim reads it stopped. Resuming the held ones directly
+        // makes that happen on every run.
+        if reactivated.ids.withLock({ $0.isEmpty }) {
+            let deliveries = try SQLiteDeliveryStore(path: fixture.directory.appendingPathComponent("hookwire.db").path)
+            _ = try deliveries.resumeDeliveries(webhookId: hook.id, now: Date())
+        }
+        #expect(try eventually(timeout: 3) { reactivated.ids.withLock { !$0.isEmpty } })
+        #expect(try engine.registry.get(id: hook.id)?.state == .active)
+
+        var states: [String] = []
+        let delivered = try eventually(timeout: 5) {
+            let all = try fixture.deliveries(of: hook)
+            states = all.map(\.state.name)
+            return all.count == 3 && all.allSatisfy { $0.state == .succeeded }
+        }
+        #expect(delivered, "deliveries of the active hook: \(states)")
+    }
+
+    @Test func hookReactivatedWhileBeingDisabledHoldsNothing() throws {
+        let system = InterleavingSystemPlugin()
+        let fixture = try EngineFixture {
+            $0.consecutiveErrorLimit = 1
+            $0.maximumInFlightPerWebhook = 1
+            $0.retrySchedule = RetrySchedule(delays: [0.1, 0.1], jitter: 0)
+            $0.systemPlugins = [system]
+        }
+        let hook = try fixture.hook("/disabled?statuses=500,200&delay=0.3")
+        let engine = fixture.engine
+        let interleaving = try #require(system.store.withLock { $0 })
+        // The first failure disables the hook, and before the engine holds the hook's
+        // deliveries for that, the hook is saved Active again.
+        interleaving.afterDisable.withLock {
+            $0 = { id in
+                guard var active = try? engine.registry.get(id: id) else { return }
+                active.state = .active
+                _ = try? engine.registry.save(active)
+            }
+        }
+        _ = try publishMany(fixture.engine, count: 3)
+
+        var states: [String] = []
+        let delivered = try eventually(timeout: 5) {
+            let all = try fixture.deliveries(of: hook)
+            states = all.map(\.state.name)
+            return all.count == 3 && all.allSatisfy { $0.state == .succeeded }
+        }
+        #expect(delivered, "deliveries of the active hook: \(states)")
+        #expect(try engine.registry.get(id: hook.id)?.state == .active)
+        #expect(interleaving.afterDisable.withLock { $0 == nil })
     }
 
     @Test func hangingHookWithShortLeasesLosesAndRepeatsNothing() throws {
@@ -218,6 +297,27 @@ import Testing
             #expect(settled, "deliveries of deleted hook \(hook.id): \(states.map(\.name))")
         }
         try expectNothingClaimed(fixture.engine)
+    }
+
+    @Test func deletedHookStaysCancelledWhenAttemptEnds() throws {
+        let fixture = try EngineFixture {
+            $0.retrySchedule = RetrySchedule(delays: [30], jitter: 0)
+        }
+        let hook = try fixture.hook("/ending?status=500&delay=0.5")
+        _ = try fixture.publish()
+        fixture.receiver.waitFor(path: "/ending", count: 1)
+        try fixture.engine.deleteWebhook(id: hook.id)
+        let delivery = try #require(try fixture.deliveries(of: hook).first)
+        #expect(delivery.state == .cancelled)
+
+        // The failed attempt is recorded, and the delivery stays cancelled instead of waiting
+        // 30 seconds for a retry to a hook that no longer exists.
+        #expect(try eventually(timeout: 3) { try fixture.engine.attempts(deliveryId: delivery.id).count == 1 })
+        Thread.sleep(forTimeInterval: 0.2)
+        let after = try #require(try fixture.engine.delivery(id: delivery.id))
+        #expect(after.state == .cancelled)
+        #expect(after.attempts == 1)
+        #expect(try fixture.engine.stats().deliveriesPending == 0)
     }
 
     @Test func shutdownDuringPublishBurstThenReopenDeliversEverything() throws {
