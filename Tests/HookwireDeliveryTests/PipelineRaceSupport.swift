@@ -76,3 +76,29 @@ final class InterleavingSystemPlugin: SystemWebhookPlugin {
             deliveryWebhooks: interleaving, deliveries: try SQLiteDeliveryStore(path: databasePath))
     }
 }
+
+/// A plugin that takes `seconds` per delivery and counts the deliveries of one message that
+/// run at the same time.
+final class SlowPlugin: WebhookPlugin {
+    let typeName: String
+    let seconds: Double
+    /// Per message id: deliveries running now, and the largest number seen at once.
+    let running = Mutex<[String: (current: Int, max: Int)]>([:])
+
+    init(typeName: String, seconds: Double) {
+        self.typeName = typeName
+        self.seconds = seconds
+    }
+
+    func deliver(_ delivery: PluginDelivery) -> WebhookResult {
+        running.withLock { counts in
+            var entry = counts[delivery.messageId] ?? (current: 0, max: 0)
+            entry.current += 1
+            entry.max = Swift.max(entry.max, entry.current)
+            counts[delivery.messageId] = entry
+        }
+        Thread.sleep(forTimeInterval: seconds)
+        running.withLock { $0[delivery.messageId]?.current -= 1 }
+        return .success
+    }
+}
