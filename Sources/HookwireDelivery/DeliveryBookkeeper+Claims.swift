@@ -51,7 +51,7 @@ extension DeliveryBookkeeper {
         if !releases.isEmpty { _ = try? store.record(releases, now: now) }
         for hookId in heldHooks { _ = try? store.holdDeliveries(webhookId: hookId) }
         // A save that set the hook Active after the read above resumed its held deliveries
-        // before these holds were written, so a hook that is Active now gets them back.
+        // before they were put on hold here, so a hook that is Active now gets them back.
         for hookId in heldHooks where (try? registry.get(id: hookId))?.state == .active {
             _ = try? store.resumeDeliveries(webhookId: hookId, now: now)
         }
