@@ -129,8 +129,11 @@ public final class HookwireEngine: Sendable {
             return !done
         }
         guard first else { return }
-        committer.stop()
+        committer.refuseCommits()
         dispatcher.shutdown(timeout: timeout)
+        // Attempts that ended during the wait may have changed hook states, and the events
+        // announcing those changes are committed before the committer stops.
+        committer.stop()
     }
 
     /// Returns the engine's counters.
