@@ -341,6 +341,23 @@ import Testing
         }
     }
 
+    @Test func hookDisabledDuringShutdownIsAnnounced() throws {
+        let fixture = try EngineFixture { $0.consecutiveErrorLimit = 1 }
+        let listener = try fixture.hook("/announcements", events: ["webhook.errors"])
+        let broken = try fixture.hook("/failing-late?status=500&delay=0.5")
+        _ = try fixture.publish()
+        fixture.receiver.waitFor(path: "/failing-late", count: 1)
+
+        // The attempt ends while shutdown waits for it, and its failure disables the hook.
+        fixture.engine.shutdown(timeout: 3)
+        fixture.engine = try HookwireEngine.open(EngineFixture.configuration(directory: fixture.directory) { _ in })
+        #expect(try fixture.engine.registry.get(id: broken.id)?.state == .tooManyErrors)
+        let announced = fixture.receiver.waitFor(path: "/announcements", count: 1, timeout: 3)
+        #expect(announced.count == 1)
+        #expect(announced.first?.json["Event"] as? String == "webhook.errors")
+        _ = listener
+    }
+
     @Test func shutdownDuringPublishBurstThenReopenDeliversEverything() throws {
         let fixture = try EngineFixture {
             $0.maximumInFlightPerWebhook = 3
