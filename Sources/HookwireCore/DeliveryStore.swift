@@ -134,6 +134,9 @@ public enum DeliveryDisposition: Sendable, Hashable {
     case held
     /// The hook no longer exists.
     case cancelled
+    /// The attempt is still running: the claim's lease now lasts until this time. Only a
+    /// delivery still in flight changes.
+    case inFlight(until: Date)
 }
 
 /// One finished attempt to record, or a delivery released without an attempt (`attempt` nil,

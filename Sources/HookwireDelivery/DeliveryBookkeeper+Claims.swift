@@ -126,6 +126,9 @@ extension DeliveryBookkeeper {
         case .failed: state = .failed
         case .held: state = .held
         case .cancelled: state = .cancelled
+        case .inFlight(let until):
+            state = .inFlight
+            next = until
         case .retry(let at):
             state = .pending
             next = at

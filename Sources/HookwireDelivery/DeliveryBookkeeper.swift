@@ -41,6 +41,11 @@ final class DeliveryBookkeeper: @unchecked Sendable {
         var finished: [FinishedAttempt] = []
         /// Claimed deliveries given back without an attempt; they become pending, due at once.
         var released: [ClaimedDelivery] = []
+        /// Deliveries whose attempts still run and whose leases must last longer.
+        var renewed: [Int64] = []
+        /// Deliveries handed over twice, whose second copy was dropped without an attempt: they
+        /// only stop counting as claimed.
+        var forgotten: [ClaimedDelivery] = []
         var newWork = false
         var invalidated: Set<Int64> = []
         /// Set by the sending thread's last submission; the thread records it and exits.
@@ -122,11 +127,17 @@ final class DeliveryBookkeeper: @unchecked Sendable {
         thread.start()
     }
 
-    /// Queues finished and released deliveries for the next turn. Called by the sending thread.
-    func submit(finished: [FinishedAttempt], released: [ClaimedDelivery], stopping: Bool = false) {
+    /// Queues finished, released, renewed and forgotten deliveries for the next turn. Called by
+    /// the sending thread.
+    func submit(
+        finished: [FinishedAttempt], released: [ClaimedDelivery], renewed: [Int64] = [],
+        forgotten: [ClaimedDelivery] = [], stopping: Bool = false
+    ) {
         inbox.withLock {
             $0.finished.append(contentsOf: finished)
             $0.released.append(contentsOf: released)
+            $0.renewed.append(contentsOf: renewed)
+            $0.forgotten.append(contentsOf: forgotten)
             if stopping { $0.stopping = true }
         }
         available.signal()
@@ -193,6 +204,11 @@ final class DeliveryBookkeeper: @unchecked Sendable {
                 records.append(AttemptRecord(deliveryId: claimed.id, attempt: nil, disposition: .retry(at: now)))
                 settle(claimed.webhookId, into: &settledHooks)
             }
+            let leaseUntil = now.addingTimeInterval(settings.leaseDuration)
+            for id in mail.renewed {
+                records.append(AttemptRecord(deliveryId: id, attempt: nil, disposition: .inFlight(until: leaseUntil)))
+            }
+            for claimed in mail.forgotten { settle(claimed.webhookId) }
 
             var request: ClaimRequest?
             if claiming && !mail.stopping {

@@ -50,6 +50,19 @@ extension DeliveryDispatcher {
         queuedHooks.removeAll { queued[$0] == nil }
     }
 
+    /// Extends the leases of attempts that have run for half a lease, so that a slow plugin,
+    /// which no timeout bounds, is never claimed a second time while it runs. Returns their
+    /// delivery ids for the bookkeeping thread to write.
+    func renewExpiringLeases(now: Date) -> [Int64] {
+        let renewBefore = now.addingTimeInterval(settings.leaseDuration / 2)
+        var renewed: [Int64] = []
+        for (id, attempt) in inFlight where attempt.leaseUntil < renewBefore {
+            renewed.append(id)
+            inFlight[id]?.leaseUntil = now.addingTimeInterval(settings.leaseDuration)
+        }
+        return renewed
+    }
+
     /// Starts queued deliveries while slots are free, taking hooks in turn so that one hook's
     /// backlog does not take every global slot.
     func startQueued(now: Date, released: inout [ClaimedDelivery]) {
@@ -68,6 +81,12 @@ extension DeliveryDispatcher {
             while taken < waiting.count, running < cap, inFlight.count < settings.maximumInFlight {
                 let ready = waiting[taken]
                 taken += 1
+                if inFlight[ready.claimed.id] != nil {
+                    // Claimed again while its attempt runs (a lease renewal came too late): the
+                    // running attempt's record settles the delivery.
+                    duplicates.append(ready.claimed)
+                    continue
+                }
                 if ready.leaseUntil < latestLeaseStart || !isCurrent(ready.hook.webhook) {
                     released.append(ready.claimed)
                     continue
@@ -103,7 +122,7 @@ extension DeliveryDispatcher {
     func startAttempt(_ ready: ReadyDelivery) {
         let delivery = ready.claimed
         let webhook = ready.hook.webhook
-        inFlight[delivery.id] = delivery
+        inFlight[delivery.id] = InFlightAttempt(claimed: delivery, leaseUntil: ready.leaseUntil)
         inFlightPerHook[delivery.webhookId, default: 0] += 1
 
         let isHTTP = webhook.type.lowercased() == Webhook.httpType

@@ -52,9 +52,15 @@ public final class DeliveryDispatcher: @unchecked Sendable {
     private let started = Mutex(false)
     private(set) var workerPool: PluginWorkerPool?
 
+    /// An attempt in progress and the end of its claim's lease, as last renewed.
+    struct InFlightAttempt {
+        var claimed: ClaimedDelivery
+        var leaseUntil: Date
+    }
+
     // Sending-thread state.
     /// Attempts in progress, by delivery id.
-    var inFlight: [Int64: ClaimedDelivery] = [:]
+    var inFlight: [Int64: InFlightAttempt] = [:]
     var inFlightPerHook: [Int64: Int] = [:]
     /// Deliveries waiting for a free slot, per hook, oldest first.
     var queued: [Int64: [ReadyDelivery]] = [:]
@@ -63,8 +69,10 @@ public final class DeliveryDispatcher: @unchecked Sendable {
     var queuedCount = 0
     /// The invalidation count after each hook's latest invalidation.
     var lastInvalidation: [Int64: UInt64] = [:]
-    /// When queued deliveries were last checked for expiring leases.
+    /// When queued deliveries and attempts were last checked for expiring leases.
     var lastLeaseCheck = Date(timeIntervalSince1970: 0)
+    /// Second copies of deliveries already in flight, dropped unstarted since the last submit.
+    var duplicates: [ClaimedDelivery] = []
 
     /// - Parameters:
     ///   - broadcaster: Delivers `webhook` hooks instead of the HTTP transport, when set.
@@ -219,11 +227,13 @@ public final class DeliveryDispatcher: @unchecked Sendable {
                 inFlightSnapshot.withLock { $0 = 0 }
                 return
             }
+            var renewed: [Int64] = []
             if !draining {
                 let now = Date()
-                if queuedCount > 0, now.timeIntervalSince(lastLeaseCheck) >= 0.25 {
+                if now.timeIntervalSince(lastLeaseCheck) >= 0.25 {
                     lastLeaseCheck = now
                     releaseExpiring(now: now, into: &released)
+                    renewed = renewExpiringLeases(now: now)
                 }
                 startQueued(now: now, released: &released)
             }
@@ -234,21 +244,24 @@ public final class DeliveryDispatcher: @unchecked Sendable {
                     finished.append(FinishedAttempt(claimed: claimed, report: AttemptReport(http: exchange)))
                 }
             }
-            if !finished.isEmpty || !released.isEmpty { bookkeeper.submit(finished: finished, released: released) }
+            if !finished.isEmpty || !released.isEmpty || !renewed.isEmpty || !duplicates.isEmpty {
+                bookkeeper.submit(finished: finished, released: released, renewed: renewed, forgotten: duplicates)
+                duplicates.removeAll()
+            }
             inFlightSnapshot.withLock { $0 = inFlight.count }
         }
     }
 
     private func pollTimeout(draining: Bool, deadline: Date) -> Int32 {
         // Queued deliveries wait for a slot, and a finished request frees one and ends the
-        // poll. The timeout only paces the lease check and the drain deadline.
-        guard draining else { return queuedCount > 0 ? 250 : 1000 }
+        // poll. The timeout only paces the lease checks and the drain deadline.
+        guard draining else { return queuedCount > 0 || !inFlight.isEmpty ? 250 : 1000 }
         let seconds = min(1, max(0, deadline.timeIntervalSinceNow))
         return Int32((seconds * 1000).rounded(.up))
     }
 
     func takeInFlight(_ id: Int64) -> ClaimedDelivery? {
-        guard let claimed = inFlight.removeValue(forKey: id) else { return nil }
+        guard let claimed = inFlight.removeValue(forKey: id)?.claimed else { return nil }
         let hookId = claimed.webhookId
         let remaining = (inFlightPerHook[hookId] ?? 1) - 1
         inFlightPerHook[hookId] = remaining > 0 ? remaining : nil
@@ -257,7 +270,7 @@ public final class DeliveryDispatcher: @unchecked Sendable {
 
     /// Gives back the attempts still in flight at shutdown: they become pending again, due now.
     private func abandonInFlight(into released: inout [ClaimedDelivery]) {
-        released.append(contentsOf: inFlight.values)
+        released.append(contentsOf: inFlight.values.map(\.claimed))
         inFlight.removeAll()
         inFlightPerHook.removeAll()
     }

@@ -243,7 +243,15 @@ extension SQLiteDeliveryStore {
                 last_error = COALESCE(?6, last_error)
             WHERE id = ?7
             """)
+        let renew = try db.statement("UPDATE deliveries SET next_attempt_at = ?1 WHERE id = ?2 AND state = 1")
         for record in records {
+            if case .inFlight(let until) = record.disposition {
+                renew.bind(1, until)
+                renew.bind(2, record.deliveryId)
+                try renew.step()
+                sqlite3_reset(renew.handle)
+                continue
+            }
             if let attempt = record.attempt { try insertAttempt(attempt, db: db) }
             let (state, next, finished) = Self.columns(of: record.disposition, now: now)
             update.bind(1, Int64(state.rawValue))
@@ -265,6 +273,7 @@ extension SQLiteDeliveryStore {
         case .failed: (.failed, nil, now)
         case .held: (.held, nil, nil)
         case .cancelled: (.cancelled, nil, now)
+        case .inFlight(let until): (.inFlight, until, nil)
         }
     }
 
