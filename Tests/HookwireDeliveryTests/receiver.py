@@ -104,6 +104,9 @@ def main():
         def log_message(self, format, *args):
             pass  # Requests go to the log file; stderr stays quiet.
 
+    # The default listen backlog of 5 drops connections when tests open many at once, and
+    # the dropped client only retries a second later.
+    ThreadingHTTPServer.request_queue_size = 128
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print(f"listening {server.server_port}", flush=True)
