@@ -124,13 +124,16 @@ extension SQLiteDeliveryStore {
 
         // The hook's index orders its pending deliveries by creation, which for a backlog of
         // first attempts is also their due order. Without INDEXED BY, SQLite may pick the due
-        // index instead and read every due delivery of every hook.
+        // index instead and read every due delivery of every hook. Only the oldest few times the
+        // wanted count are read, so that a hook with many retries scheduled for later costs
+        // little; a due delivery past that window waits for the scan of all hooks.
         if !request.webhooksFirst.isEmpty {
             let own = try db.statement(
                 """
-                SELECT id FROM deliveries INDEXED BY deliveries_webhook
-                WHERE webhook_id = ?1 AND state = 0 AND next_attempt_at <= ?2
-                ORDER BY created_at LIMIT ?3
+                SELECT id FROM (
+                    SELECT id, next_attempt_at, created_at FROM deliveries INDEXED BY deliveries_webhook
+                    WHERE webhook_id = ?1 AND state = 0 ORDER BY created_at LIMIT ?4)
+                WHERE next_attempt_at <= ?2 ORDER BY created_at LIMIT ?3
                 """)
             for hookId in request.webhooksFirst where chosen.count < request.limit {
                 let count = min(allowed(hookId), request.limit - chosen.count)
@@ -138,6 +141,7 @@ extension SQLiteDeliveryStore {
                 own.bind(1, hookId)
                 own.bind(2, request.now)
                 own.bind(3, count)
+                own.bind(4, count * 4 + 64)
                 while try own.step() {
                     chosen.append(own.int64(0))
                     taken[hookId, default: 0] += 1

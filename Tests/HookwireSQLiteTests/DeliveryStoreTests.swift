@@ -80,6 +80,23 @@ struct DeliveryStoreFixture {
         #expect(try fixture.store.deliveries(DeliveryFilter(webhookId: listed.id)).filter { $0.state == .inFlight }.count == 3)
     }
 
+    @Test func topUpSkipsRetriesScheduledLater() throws {
+        let fixture = try DeliveryStoreFixture()
+        let hook = try fixture.hook("retrying")
+        try fixture.publish(3)
+        let first = try fixture.claim(limit: 10, perHook: 10, first: [hook.id], scan: false)
+        #expect(first.deliveries.count == 3)
+        let later = Date().addingTimeInterval(3600)
+        let retries = first.deliveries.map { AttemptRecord(deliveryId: $0.id, attempt: nil, disposition: .retry(at: later)) }
+        try fixture.store.record(retries, now: Date())
+        try fixture.publish(1)
+
+        let topUp = try fixture.claim(limit: 10, perHook: 10, first: [hook.id], scan: false)
+        #expect(topUp.deliveries.count == 1)
+        #expect(!first.deliveries.map(\.id).contains(topUp.deliveries.first?.id ?? 0))
+        #expect(try fixture.store.deliveries(DeliveryFilter(webhookId: hook.id, state: .pending)).count == 3)
+    }
+
     @Test func scanAfterTopUpKeepsPerHookLimits() throws {
         let fixture = try DeliveryStoreFixture()
         let listed = try fixture.hook("listed")
