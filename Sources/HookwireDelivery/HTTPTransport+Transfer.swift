@@ -76,9 +76,10 @@ final class Transfer {
             let url = urlPointer.map { Transfer.redactingUserInfo(String(cString: $0)) } ?? "the target"
             exchange.status = 0
             exchange.errorKind = Transfer.kind(of: result)
-            var reason = String(cString: curl_easy_strerror(result))
+            // libcurl's detailed message names the check or address that failed, and its
+            // generic text for the code is only the fallback.
             let detail = String(cString: errorBuffer)
-            if !detail.isEmpty && detail != reason { reason += ": " + detail }
+            let reason = detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail
             exchange.error = "POST \(url) failed: \(reason)"
         }
         return exchange

@@ -26,9 +26,7 @@ fail() {
     exit 1
 }
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. "$(dirname "$0")/lib.sh"
 
 verified_count() {
     grep -c ' verified$' "$work/receiver.out" 2>/dev/null || true

@@ -32,29 +32,7 @@ fail() {
     exit 1
 }
 
-pass() {
-    checks=$((checks + 1))
-    echo "ok $checks - $*"
-}
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Runs a command until it succeeds, for at most $1 seconds.
-wait_for() {
-    local seconds=$1
-    shift
-    local deadline=$((SECONDS + seconds))
-    until "$@" >/dev/null 2>&1; do
-        [ "$SECONDS" -lt "$deadline" ] || return 1
-        sleep 0.2
-    done
-}
-
-json_field() {
-    python3 -c 'import json, sys; print(json.loads(sys.stdin.read())[sys.argv[1]])' "$1"
-}
+. "$(dirname "$0")/lib.sh"
 
 received_count() {
     [ -f "$work/received.jsonl" ] || { echo 0; return; }
