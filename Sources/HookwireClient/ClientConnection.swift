@@ -81,9 +81,7 @@ final class ClientConnection: Sendable {
             throw HookwireError(.unavailable, "cannot send the handshake to \(address): \(reason)")
         }
 
-        let thread = Thread { [self] in readLoop() }
-        thread.name = "hookwire-client-reader"
-        thread.start()
+        Thread.named("hw-client-read") { [self] in readLoop() }.start()
     }
 
     deinit {

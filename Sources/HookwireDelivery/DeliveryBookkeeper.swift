@@ -119,12 +119,10 @@ final class DeliveryBookkeeper: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in
+        Thread.named("hw-bookkeeping") { [self] in
             run()
             exited.signal()
-        }
-        thread.name = "hookwire-bookkeeping"
-        thread.start()
+        }.start()
     }
 
     /// Queues finished, released, renewed and forgotten deliveries for the next turn. Called by

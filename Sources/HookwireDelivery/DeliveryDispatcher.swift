@@ -6,7 +6,7 @@ import Synchronization
 /// Delivery: claims due deliveries, sends them over HTTP or hands them to plugins, and
 /// records every outcome, on two threads.
 ///
-/// The sending thread (`hookwire-delivery`) drives the libcurl multi handle and never touches
+/// The sending thread (`hw-delivery`) drives the libcurl multi handle and never touches
 /// SQLite: it starts the deliveries the bookkeeping thread has claimed and prepared, within the
 /// global and per-hook caps, and passes finished attempts back. The bookkeeping thread
 /// (`DeliveryBookkeeper`) records them and claims more in one transaction per turn. Other
@@ -132,12 +132,10 @@ public final class DeliveryDispatcher: @unchecked Sendable {
             transport.wakeup()
         }
         bookkeeper.start()
-        let thread = Thread { [self] in
+        Thread.named("hw-delivery") { [self] in
             run()
             exited.signal()
-        }
-        thread.name = "hookwire-delivery"
-        thread.start()
+        }.start()
     }
 
     /// Tells the bookkeeping thread that deliveries may be due now (after a publish, redelivery or

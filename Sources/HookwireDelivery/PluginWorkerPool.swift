@@ -24,9 +24,7 @@ final class PluginWorkerPool: Sendable {
     init(threads: Int, completion: @escaping @Sendable (Int64, WebhookResult, Date, Int64) -> Void) {
         self.completion = completion
         for index in 0..<max(1, threads) {
-            let thread = Thread { [self] in self.run() }
-            thread.name = "hookwire-plugin-\(index)"
-            thread.start()
+            Thread.named("hw-plugin-\(index + 1)") { [self] in self.run() }.start()
         }
     }
 

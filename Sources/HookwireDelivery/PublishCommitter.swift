@@ -37,12 +37,10 @@ public final class PublishCommitter: Sendable {
     public init(store: any DeliveryStore, committed: @escaping @Sendable () -> Void) {
         self.store = store
         self.committed = committed
-        let thread = Thread { [self] in
+        Thread.named("hw-commit") { [self] in
             run()
             exited.signal()
-        }
-        thread.name = "hookwire-commit"
-        thread.start()
+        }.start()
     }
 
     /// Stores the events with their deliveries and returns the number of deliveries per event.

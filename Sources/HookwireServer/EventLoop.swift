@@ -99,12 +99,10 @@ final class EventLoop: @unchecked Sendable {
 
     /// Starts the loop's thread.
     func start() {
-        let thread = Thread { [self] in
+        Thread.named("hw-loop-\(index + 1)") { [self] in
             run()
             exited.signal()
-        }
-        thread.name = "hookwire-loop-\(index + 1)"
-        thread.start()
+        }.start()
     }
 
     /// Hands a message to the loop from any thread and wakes it when needed.

@@ -26,8 +26,8 @@ final class ServerCore: Sendable {
             maxFrameSize: configuration.maxFrameSize, maxMetadataSize: configuration.maxMetadataSize,
             maxConcurrentStreams: configuration.maxConcurrentStreams)
         self.handler = handler
-        self.workers = WorkerPool(count: configuration.workerThreadCount, name: "hookwire-worker")
-        self.waitingWorkers = WorkerPool(count: configuration.waitingWorkerThreadCount, name: "hookwire-waiting")
+        self.workers = WorkerPool(count: configuration.workerThreadCount, name: "hw-worker")
+        self.waitingWorkers = WorkerPool(count: configuration.waitingWorkerThreadCount, name: "hw-waiting")
     }
 
     /// Returns whether a method's calls mostly wait (on a group commit's fsync or on a

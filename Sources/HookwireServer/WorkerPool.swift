@@ -18,11 +18,10 @@ final class WorkerPool: @unchecked Sendable {
     init(count: Int, name: String) {
         for index in 0..<max(1, count) {
             exited.enter()
-            let thread = Thread { [self] in
+            let thread = Thread.named("\(name)-\(index + 1)") { [self] in
                 run()
                 exited.leave()
             }
-            thread.name = "\(name)-\(index + 1)"
             thread.stackSize = 1 << 20
             thread.start()
         }

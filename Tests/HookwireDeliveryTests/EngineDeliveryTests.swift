@@ -240,6 +240,23 @@ import Testing
         #expect(try fixture.engine.registry.usage(id: hook.id).totalCalls == 5)
     }
 
+    @Test func engineThreadsCarryTheirNames() throws {
+        let fixture = try EngineFixture()
+        var names: Set<String> = []
+        try eventually(timeout: 5) {
+            let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+            names = Set(tasks.compactMap { task in
+                (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            })
+            return names.isSuperset(of: ["hw-delivery", "hw-bookkeeping", "hw-commit", "hw-plugin-1"])
+        }
+        for name in ["hw-delivery", "hw-bookkeeping", "hw-commit", "hw-plugin-1"] {
+            #expect(names.contains(name), "threads: \(names.sorted())")
+        }
+        _ = fixture
+    }
+
     @Test func hangingHookDoesNotDelayHealthyOne() throws {
         let fixture = try EngineFixture { $0.requestTimeout = 8; $0.leaseDuration = 20 }
         try fixture.hook("/hanging?delay=6", events: ["ticket.created"])
