@@ -76,7 +76,9 @@ extension DeliveryDispatcher {
         for hookId in order {
             guard inFlight.count < settings.maximumInFlight else { break }
             var running = inFlightPerHook[hookId] ?? 0
-            guard running < cap, var waiting = queued[hookId] else { continue }
+            // Taken out of the dictionary, the queue is the array's only reference and is
+            // trimmed in place instead of copied.
+            guard running < cap, var waiting = queued.removeValue(forKey: hookId) else { continue }
             var taken = 0
             while taken < waiting.count, running < cap, inFlight.count < settings.maximumInFlight {
                 let ready = waiting[taken]
@@ -97,7 +99,6 @@ extension DeliveryDispatcher {
             waiting.removeFirst(taken)
             queuedCount -= taken
             if waiting.isEmpty {
-                queued[hookId] = nil
                 emptied.insert(hookId)
             } else {
                 queued[hookId] = waiting

@@ -240,6 +240,18 @@ import Testing
         #expect(try fixture.engine.registry.usage(id: hook.id).totalCalls == 5)
     }
 
+    @Test func eventIdsAreVersionFourUUIDs() throws {
+        let pattern = try Regex("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+        var seen: Set<String> = []
+        for _ in 0..<10_000 {
+            let id = HookwireEngine.makeEventId()
+            #expect(id.wholeMatch(of: pattern) != nil, "\(id)")
+            #expect(UUID(uuidString: id)?.uuidString.lowercased() == id)
+            seen.insert(id)
+        }
+        #expect(seen.count == 10_000)
+    }
+
     @Test func engineThreadsCarryTheirNames() throws {
         let fixture = try EngineFixture()
         var names: Set<String> = []
