@@ -148,6 +148,10 @@ public final class HTTPTransport: @unchecked Sendable {
         _ = hw_curl_easy_setopt_string(handle, CURLOPT_URL, request.url)
         _ = hw_curl_easy_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
         _ = hw_curl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        // An empty proxy makes libcurl ignore http_proxy and the like in the environment.
+        // Through a proxy, the open-socket check would see the proxy's address instead of the
+        // target's, and a private target would get through.
+        _ = hw_curl_easy_setopt_string(handle, CURLOPT_PROXY, "")
         _ = hw_curl_easy_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
         _ = hw_curl_easy_setopt_long(handle, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS)
         // Waiting for a connection that may multiplex pays off only where HTTP/2 is possible

@@ -26,9 +26,10 @@ final class Daemon: Sendable {
     }
 
     /// Starts `hookwired` with `arguments`, through `/bin/sh` with `ulimit -n` when
-    /// `descriptorLimit` is set.
-    init(_ arguments: [String], descriptorLimit: Int? = nil) throws {
+    /// `descriptorLimit` is set, and with `environment` added to this process's variables.
+    init(_ arguments: [String], descriptorLimit: Int? = nil, environment: [String: String] = [:]) throws {
         process = Process()
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let binary = try Self.path()
         if let descriptorLimit {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -147,6 +148,35 @@ final class Daemon: Sendable {
             #expect(daemon.waitForLine(containing: expected) != nil)
             #expect(!FileManager.default.fileExists(atPath: database))
         }
+    }
+
+    @Test func environmentProxyIsNotUsed() throws {
+        let proxy = try LoopbackReceiver()
+        let receiver = try LoopbackReceiver()
+        defer {
+            proxy.stop()
+            receiver.stop()
+        }
+        let database = temporaryDatabase()
+        defer { try? FileManager.default.removeItem(atPath: database) }
+        // Through a proxy, the address check would see the proxy's address, not the target's.
+        let proxyURL = "http://127.0.0.1:\(proxy.port)"
+        let daemon = try Daemon(
+            ["--db", database, "--listen", "127.0.0.1:0", "--allow-range", "127.0.0.0/8"],
+            environment: ["http_proxy": proxyURL, "https_proxy": proxyURL, "all_proxy": proxyURL, "no_proxy": ""])
+        let port = try #require(daemon.waitForPort())
+        let server = ["--server", "127.0.0.1:\(port)", "--json"]
+        let saved = try ClientCommandLineTests.run(
+            server + ["save", "--name", "direct", "--url", "http://127.0.0.1:\(receiver.port)/hook", "--events", "*"])
+        #expect(saved.status == 0, "stderr: \(saved.error)")
+        let published = try ClientCommandLineTests.run(server + ["publish", "contact.created"])
+        #expect(published.status == 0, "stderr: \(published.error)")
+
+        try eventually(seconds: 10) { receiver.requests + proxy.requests >= 1 }
+        #expect(receiver.requests == 1)
+        #expect(proxy.requests == 0)
+        kill(daemon.process.processIdentifier, SIGTERM)
+        #expect(daemon.waitForExit() == 0)
     }
 
     @Test func missingTokenFileNamesReason() throws {
