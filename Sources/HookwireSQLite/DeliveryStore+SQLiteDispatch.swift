@@ -236,13 +236,15 @@ extension SQLiteDeliveryStore {
 
     private func apply(_ records: [AttemptRecord], now: Date, db: DeliveryConnection) throws {
         guard !records.isEmpty else { return }
-        // A delivery cancelled while claimed (its hook was deleted) stays cancelled: its
-        // attempt is still counted, but it is not made pending or held again.
+        // A delivery cancelled while claimed (its hook was deleted) stays cancelled unless its
+        // attempt succeeded: the attempt is still counted, but the delivery is not made pending
+        // or held again. Every SET expression reads the row as it was before the update.
         let update = try db.statement(
             """
-            UPDATE deliveries SET state = CASE WHEN state = 5 THEN 5 ELSE ?1 END, attempts = attempts + ?2,
-                next_attempt_at = CASE WHEN state = 5 THEN NULL ELSE ?3 END,
-                finished_at = CASE WHEN state = 5 THEN finished_at ELSE ?4 END,
+            UPDATE deliveries SET state = CASE WHEN state = 5 AND ?1 != 2 THEN 5 ELSE ?1 END,
+                attempts = attempts + ?2,
+                next_attempt_at = CASE WHEN state = 5 AND ?1 != 2 THEN NULL ELSE ?3 END,
+                finished_at = CASE WHEN state = 5 AND ?1 != 2 THEN finished_at ELSE ?4 END,
                 last_status = CASE WHEN ?2 = 1 THEN ?5 ELSE last_status END,
                 last_error = COALESCE(?6, last_error)
             WHERE id = ?7

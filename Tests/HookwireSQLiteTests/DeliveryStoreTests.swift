@@ -194,6 +194,37 @@ struct DeliveryStoreFixture {
         #expect(try fixture.store.attempts(deliveryId: claimed.id).map(\.status) == [200])
     }
 
+    @Test func cancelledDeliveryKeepsStateUnlessDelivered() throws {
+        let fixture = try DeliveryStoreFixture()
+        let hook = try fixture.hook("deleted")
+        try fixture.publish(2)
+        let claimed = try fixture.claim(limit: 2, perHook: 2, first: [hook.id], scan: false).deliveries
+        #expect(claimed.count == 2)
+        #expect(try fixture.store.cancelDeliveries(webhookId: hook.id) == 2)
+
+        func attempt(_ delivery: ClaimedDelivery, status: Int32) -> DeliveryAttempt {
+            DeliveryAttempt(
+                deliveryId: delivery.id, number: 0, startedAt: Date(), durationMilliseconds: 5, status: status,
+                errorKind: status == 200 ? .none : .httpStatus, error: status == 200 ? nil : "HTTP/1.1 \(status)",
+                responseHeaders: "", responseBody: "")
+        }
+        try fixture.store.record(
+            [
+                AttemptRecord(
+                    deliveryId: claimed[0].id, attempt: attempt(claimed[0], status: 500),
+                    disposition: .retry(at: Date().addingTimeInterval(60))),
+                AttemptRecord(deliveryId: claimed[1].id, attempt: attempt(claimed[1], status: 200), disposition: .succeeded),
+            ], now: Date())
+
+        let failed = try #require(try fixture.store.delivery(id: claimed[0].id))
+        #expect(failed.state == .cancelled)
+        #expect(failed.nextAttemptAt == nil)
+        #expect(failed.attempts == 1)
+        let delivered = try #require(try fixture.store.delivery(id: claimed[1].id))
+        #expect(delivered.state == .succeeded)
+        #expect(delivered.attempts == 1)
+    }
+
     @Test func writeGateIsSharedPerFile() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("gate.db")
