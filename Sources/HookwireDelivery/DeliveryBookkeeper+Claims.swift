@@ -36,27 +36,40 @@ extension DeliveryBookkeeper {
                 releases.append(AttemptRecord(deliveryId: delivery.id, attempt: nil, disposition: .held))
                 heldHooks.insert(delivery.webhookId)
             case .found(let prepared):
-                let webhook = prepared.webhook
-                let body = EventEnvelope.body(
-                    eventMembers: delivery.members, data: delivery.data, webhookName: webhook.name,
-                    properties: webhook.properties)
-                var slim = delivery
-                slim.members = []
-                slim.data = nil
-                ready.append(ReadyDelivery(claimed: slim, hook: prepared, body: body, leaseUntil: leaseUntil, epoch: epoch))
+                ready.append(readyDelivery(delivery, hook: prepared, leaseUntil: leaseUntil, epoch: epoch))
                 claimedOne(delivery.webhookId)
             }
         }
+
+        release(releases, heldHooks: heldHooks, deletedHooks: deletedHooks, now: now)
+        return ready
+    }
+
+    /// Builds the delivery's body for its hook and drops the event parts the body now holds.
+    private func readyDelivery(_ delivery: ClaimedDelivery, hook: PreparedWebhook, leaseUntil: Date, epoch: UInt64)
+        -> ReadyDelivery
+    {
+        let body = EventEnvelope.body(
+            eventMembers: delivery.members, data: delivery.data, webhookName: hook.webhook.name,
+            properties: hook.webhook.properties)
+        var slim = delivery
+        slim.members = []
+        slim.data = nil
+        return ReadyDelivery(claimed: slim, hook: hook, body: body, leaseUntil: leaseUntil, epoch: epoch)
+    }
+
+    /// Writes the releases of a claim round, then holds the deliveries of the stopped hooks and
+    /// cancels those of the deleted ones.
+    private func release(_ releases: [AttemptRecord], heldHooks: Set<Int64>, deletedHooks: Set<Int64>, now: Date) {
         // NOTE: a failed release leaves these deliveries claimed until their leases run out.
         if !releases.isEmpty { _ = try? store.record(releases, now: now) }
         for hookId in heldHooks { _ = try? store.holdDeliveries(webhookId: hookId) }
-        // A save that set the hook Active after the read above resumed its held deliveries
+        // A save that set the hook Active after the claim round read it resumed its held deliveries
         // before they were put on hold here, so a hook that is Active now gets them back.
         for hookId in heldHooks where (try? registry.get(id: hookId))?.state == .active {
             _ = try? store.resumeDeliveries(webhookId: hookId, now: now)
         }
         for hookId in deletedHooks { _ = try? store.cancelDeliveries(webhookId: hookId) }
-        return ready
     }
 
     /// Reads the hook's current definition, once per claim round, so that a hook deleted or

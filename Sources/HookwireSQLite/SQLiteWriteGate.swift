@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// A lock per database file, shared by every connection that this process opens on the file,
 /// and taken around each write transaction.
@@ -12,33 +11,11 @@ final class SQLiteWriteGate: @unchecked Sendable {
     /// Taken by the outermost `BEGIN IMMEDIATE` and released after its `COMMIT` or `ROLLBACK`.
     let lock = NSLock()
 
-    private struct WeakGate {
-        weak var gate: SQLiteWriteGate?
-    }
-
-    private static let byFile = Mutex<[String: WeakGate]>([:])
+    private static let byFile = PerFileRegistry<SQLiteWriteGate>()
 
     /// Returns the gate of the database file at `path`, or a new private gate for `:memory:`,
     /// URIs and empty paths.
     static func shared(forPath path: String) -> SQLiteWriteGate {
-        guard path != ":memory:", !path.isEmpty, !path.hasPrefix("file:") else { return SQLiteWriteGate() }
-        let key = canonicalDatabasePath(path)
-        return byFile.withLock { gates in
-            if let gate = gates[key]?.gate { return gate }
-            gates = gates.filter { $0.value.gate != nil }
-            let gate = SQLiteWriteGate()
-            gates[key] = WeakGate(gate: gate)
-            return gate
-        }
+        byFile.object(forPath: path) { SQLiteWriteGate() }
     }
-
-}
-
-/// Resolves symbolic links and relative parts of a database path, so that two spellings of one
-/// file share its gate and its webhook cache. Returns `path` when it cannot be resolved, as
-/// for a file not created yet.
-func canonicalDatabasePath(_ path: String) -> String {
-    guard let resolved = realpath(path, nil) else { return path }
-    defer { free(resolved) }
-    return String(cString: resolved)
 }

@@ -179,12 +179,7 @@ final class WebhookCache: Sendable {
 
     // MARK: One cache per file
 
-    /// A cache that lives only as long as some store references it.
-    private struct WeakCache {
-        weak var cache: WebhookCache?
-    }
-
-    private static let byFile = Mutex<[String: WeakCache]>([:])
+    private static let byFile = PerFileRegistry<WebhookCache>()
 
     /// Returns the cache of the database file at `path`, shared by every store in this process
     /// that opens the same file, or a new private cache for `:memory:` and empty paths.
@@ -192,23 +187,7 @@ final class WebhookCache: Sendable {
     // NOTE: this cache misses writes made by another process on the same file. While hookwired
     // or an embedding host serves hooks from a file, other processes must change them through it.
     static func shared(forPath path: String) -> WebhookCache {
-        guard path != ":memory:", !path.isEmpty, !path.hasPrefix("file:") else { return WebhookCache() }
-        let key = canonicalPath(path)
-        return byFile.withLock { caches in
-            if let cache = caches[key]?.cache { return cache }
-            caches = caches.filter { $0.value.cache != nil }
-            let cache = WebhookCache()
-            caches[key] = WeakCache(cache: cache)
-            return cache
-        }
-    }
-
-    /// Resolves symbolic links and relative parts, so that two spellings of one file share a
-    /// cache. Falls back to `path` when it cannot be resolved.
-    private static func canonicalPath(_ path: String) -> String {
-        guard let resolved = realpath(path, nil) else { return path }
-        defer { free(resolved) }
-        return String(cString: resolved)
+        byFile.object(forPath: path) { WebhookCache() }
     }
 }
 
