@@ -129,7 +129,7 @@ public final class HookwireEngine: Sendable {
             return !done
         }
         guard first else { return }
-        committer.refuseCommits()
+        committer.rejectCommits()
         dispatcher.shutdown(timeout: timeout)
         // Attempts that ended during the wait may have changed hook states, and the events
         // announcing those changes are committed before the committer stops.

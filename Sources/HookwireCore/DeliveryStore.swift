@@ -200,10 +200,10 @@ public protocol DeliveryStore: AnyObject, Sendable {
     /// Records attempts and applies their dispositions, in one transaction.
     func record(_ records: [AttemptRecord], now: Date) throws
 
-    /// Records attempts like `record`, applies `results` to the hooks' counters when the store
-    /// can (see `ClaimBatch.resultsApplied`), then claims like `claimDue` when `claim` is set
-    /// and reads the next due time, so that a turn of the delivery loop costs one transaction.
-    /// Nothing is recorded or claimed when it throws.
+    /// Records attempts like `record`, and applies `results` to the hooks' counters when the
+    /// store can (see `ClaimBatch.resultsApplied`). Then it claims like `claimDue` when `claim`
+    /// is set, and reads the next due time. All of it is one transaction, so a turn of the
+    /// delivery loop costs one commit. Nothing is recorded or claimed when it throws.
     func recordAndClaim(
         _ records: [AttemptRecord], results: WebhookResults?, now: Date, claim: ClaimRequest?
     ) throws -> ClaimBatch

@@ -28,18 +28,18 @@ struct FinishedAttempt: Sendable {
 /// ahead of the sending thread, and reads the hook of each claimed delivery.
 ///
 /// Recording, the hooks' counters and claiming share one SQLite transaction per turn when the
-/// store supports it (`DeliveryStore.recordAndClaim`), and the sending thread never
-/// waits for either: it keeps sending the deliveries claimed earlier while a turn runs, and the
-/// attempts that finish meanwhile are recorded together by the next turn. Up to
-/// `claimAheadFactor` times the in-flight caps are claimed, so the sending thread has the next
-/// deliveries at hand when a request finishes.
+/// store supports it (`DeliveryStore.recordAndClaim`). The sending thread never waits for a
+/// turn. It keeps sending the deliveries claimed earlier, and the attempts that finish
+/// meanwhile are recorded together by the next turn. Up to `claimAheadFactor` times the
+/// in-flight caps are claimed, so the sending thread has the next deliveries at hand when a
+/// request finishes.
 final class DeliveryBookkeeper: @unchecked Sendable {
     /// How many times the in-flight caps (global and per hook) may be claimed at once.
     static let claimAheadFactor = 16
 
     struct Inbox: Sendable {
         var finished: [FinishedAttempt] = []
-        /// Claimed deliveries given back without an attempt; they become pending, due at once.
+        /// Claimed deliveries given back without an attempt. They become pending, due at once.
         var released: [ClaimedDelivery] = []
         /// Deliveries whose attempts still run and whose leases must last longer.
         var renewed: [Int64] = []
@@ -48,7 +48,8 @@ final class DeliveryBookkeeper: @unchecked Sendable {
         var forgotten: [ClaimedDelivery] = []
         var newWork = false
         var invalidated: Set<Int64> = []
-        /// Set by the sending thread's last submission; the thread records it and exits.
+        /// Set by the sending thread's last submission, after which this thread records it and
+        /// exits.
         var stopping = false
         /// Set at shutdown: no more claims.
         var claimsStopped = false
@@ -79,7 +80,7 @@ final class DeliveryBookkeeper: @unchecked Sendable {
     private var outstandingTotal = 0
     var keys: [Int64: PreparedKeys] = [:]
     /// Hooks known to have no previous secret. Only a rotation adds one, and a rotation
-    /// invalidates the hook, so the answer holds until then.
+    /// invalidates the hook, so the entry stays true until then.
     var withoutPreviousSecrets: Set<Int64> = []
     private var nextDue: Date?
     /// When all hooks were last scanned for due deliveries.

@@ -25,7 +25,7 @@ extension DeliveryDispatcher {
         queuedCount = 0
     }
 
-    /// The earliest lease end that still lets an attempt start at `now`. An attempt may take
+    /// Returns the earliest lease end that still lets an attempt start at `now`. An attempt may take
     /// the whole request timeout and must end before its lease does, or a claim could take the
     /// delivery again while it runs. The margin leaves time to record the attempt.
     func earliestStartableLease(now: Date) -> Date {
@@ -35,12 +35,14 @@ extension DeliveryDispatcher {
     }
 
     /// Gives back queued deliveries whose leases are too short to start, even while no slot
-    /// frees to look at them, so that they never stay queued past their lease. Each queue holds
-    /// its oldest claims, and so its shortest leases, first.
+    /// frees to look at them, so that they never stay queued past their lease. Each queue starts
+    /// with its oldest claims, and so with its shortest leases.
     func releaseExpiring(now: Date, into released: inout [ClaimedDelivery]) {
         let earliest = earliestStartableLease(now: now)
         for hookId in queuedHooks {
-            guard var waiting = queued[hookId], let first = waiting.first, first.leaseUntil < earliest else { continue }
+            guard let first = queued[hookId]?.first, first.leaseUntil < earliest,
+                var waiting = queued.removeValue(forKey: hookId)
+            else { continue }
             let expiring = waiting.prefix { $0.leaseUntil < earliest }.count
             released.append(contentsOf: waiting[..<expiring].map(\.claimed))
             waiting.removeFirst(expiring)
@@ -55,11 +57,8 @@ extension DeliveryDispatcher {
     /// delivery ids for the bookkeeping thread to write.
     func renewExpiringLeases(now: Date) -> [Int64] {
         let renewBefore = now.addingTimeInterval(settings.leaseDuration / 2)
-        var renewed: [Int64] = []
-        for (id, attempt) in inFlight where attempt.leaseUntil < renewBefore {
-            renewed.append(id)
-            inFlight[id]?.leaseUntil = now.addingTimeInterval(settings.leaseDuration)
-        }
+        let renewed = inFlight.compactMap { $0.value.leaseUntil < renewBefore ? $0.key : nil }
+        for id in renewed { inFlight[id]?.leaseUntil = now.addingTimeInterval(settings.leaseDuration) }
         return renewed
     }
 
@@ -109,8 +108,8 @@ extension DeliveryDispatcher {
 
     /// Returns whether the hook is still active and unchanged since its delivery was prepared.
     /// A hook deleted or saved through the registry alone sends no invalidation, so a queued
-    /// delivery checks before it starts. The registry's cache answers without blocking; only
-    /// a hook missing from it is read from the store.
+    /// delivery checks before it starts. The registry's cache returns the hook without
+    /// blocking, and only a hook missing from it is read from the store.
     func isCurrent(_ prepared: Webhook) -> Bool {
         guard let current = registry.cachedWebhook(id: prepared.id) ?? (try? registry.get(id: prepared.id)) else {
             return false

@@ -35,7 +35,7 @@ public final class DeliveryDispatcher: @unchecked Sendable {
         /// Hooks invalidated, with the invalidation count after each one's latest invalidation.
         var invalidated: [Int64: UInt64] = [:]
         var stopDeadline: Date?
-        /// Set when the sending thread exits; later ready deliveries are refused.
+        /// Set when the sending thread exits. Later ready deliveries are rejected.
         var closed = false
     }
 

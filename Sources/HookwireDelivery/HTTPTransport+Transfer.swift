@@ -14,7 +14,7 @@ final class Transfer {
     let bodyCount: Int
     var headerList: UnsafeMutablePointer<curl_slist>?
     /// libcurl's detailed message of a failure (`CURLOPT_ERRORBUFFER`), such as which
-    /// certificate check failed, which `curl_easy_strerror` does not say.
+    /// certificate check failed. `curl_easy_strerror` gives only the text of the code.
     let errorBuffer: UnsafeMutablePointer<CChar>
     var context: UnsafeMutableRawPointer?
     var startedAt = Date()

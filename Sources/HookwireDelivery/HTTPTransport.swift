@@ -164,7 +164,7 @@ public final class HTTPTransport: @unchecked Sendable {
         _ = hw_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
         if let caFile = configuration.caFile {
             _ = hw_curl_easy_setopt_string(handle, CURLOPT_CAINFO, caFile)
-            // Debian's libcurl also trusts the directory /etc/ssl/certs unless told otherwise.
+            // Debian's libcurl 7.88 also trusts /etc/ssl/certs unless CAPATH is cleared.
             _ = hw_curl_easy_setopt_pointer(handle, CURLOPT_CAPATH, nil)
         }
         _ = hw_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(transfer.errorBuffer))

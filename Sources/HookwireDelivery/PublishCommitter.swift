@@ -20,8 +20,9 @@ public final class PublishCommitter: Sendable {
     private struct Queue {
         var requests: [Request] = []
         var stopped = false
-        /// Set by `refuseCommits()`: publishers are turned away, the engine's own events not.
-        var refusingCommits = false
+        /// Set by `rejectCommits()`: publishers get `unavailable`, but the engine's own events are
+        /// still taken.
+        var rejectingCommits = false
     }
 
     /// The maximum number of events committed in one transaction.
@@ -45,12 +46,12 @@ public final class PublishCommitter: Sendable {
 
     /// Stores the events with their deliveries and returns the number of deliveries per event.
     ///
-    /// - Throws: `unavailable` after `refuseCommits()` or `stop()`, or the store's error;
+    /// - Throws: `unavailable` after `rejectCommits()` or `stop()`, or the store's error;
     ///   nothing of this call is stored then.
     public func commit(_ events: [EventRecord]) throws -> [Int] {
         let request = Request(events: events)
         let accepted = queue.withLock { queue -> Bool in
-            guard !queue.stopped, !queue.refusingCommits else { return false }
+            guard !queue.stopped, !queue.rejectingCommits else { return false }
             queue.requests.append(request)
             return true
         }
@@ -75,8 +76,8 @@ public final class PublishCommitter: Sendable {
     /// Makes later `commit` calls throw `unavailable`, while `enqueue` still takes the events
     /// the engine raises itself (a hook disabled by an attempt that ends during shutdown) until
     /// `stop()`.
-    public func refuseCommits() {
-        queue.withLock { $0.refusingCommits = true }
+    public func rejectCommits() {
+        queue.withLock { $0.rejectingCommits = true }
     }
 
     /// Commits what is queued, then stops; later commits throw `unavailable`.

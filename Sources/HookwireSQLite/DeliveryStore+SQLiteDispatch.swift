@@ -124,9 +124,9 @@ extension SQLiteDeliveryStore {
 
         // The hook's index orders its pending deliveries by creation, which for a backlog of
         // first attempts is also their due order. Without INDEXED BY, SQLite may pick the due
-        // index instead and read every due delivery of every hook. Only the oldest few times the
-        // wanted count are read, so that a hook with many retries scheduled for later costs
-        // little; a due delivery past that window waits for the scan of all hooks.
+        // index instead and read every due delivery of every hook. Only the oldest rows, a few
+        // times the wanted count, are read, so a hook with many retries scheduled for later
+        // costs little. A due delivery past that window waits for the scan of all hooks.
         if !request.webhooksFirst.isEmpty {
             let own = try db.statement(
                 """

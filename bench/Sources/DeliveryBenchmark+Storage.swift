@@ -3,9 +3,10 @@ import HookwireCore
 import HookwireSQLite
 
 extension DeliveryBenchmark {
-    /// Runs the storage side of `events` deliveries to one hook on one thread, with no HTTP:
-    /// publish in batches of 500, then claim, then record (with the hook's counters) and claim again, `batch` at a time,
-    /// as the bookkeeping thread does. Prints the CPU time per delivery of each step.
+    /// Runs the storage side of `events` deliveries to one hook on one thread, with no HTTP.
+    /// It publishes in batches of 500. Then, as the bookkeeping thread does, each turn records
+    /// `batch` attempts (with the hook's counters) and claims `batch` more. Prints the CPU time
+    /// per delivery of publishing and of the turns.
     static func measureStorage(directory: URL, events: Int, batch: Int, members: [UInt8]) throws {
         let path = directory.appendingPathComponent("storage-\(batch).db").path
         let webhooks = SQLiteWebhookStore(database: try SQLiteDatabase(path: path))
