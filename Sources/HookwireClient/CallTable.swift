@@ -37,11 +37,12 @@ struct CallTable {
     var maxConcurrentStreams = ProtocolLimits.defaultMaxConcurrentStreams
     /// Callers waiting for a stream slot because `maxConcurrentStreams` calls are in flight.
     var slotWaiters: [@Sendable (HookwireError?) -> Void] = []
-    /// True while the reader thread waits in `poll` without a timeout, so that a new call with
-    /// a deadline must wake it.
-    var readerSleepsIndefinitely = false
+    /// When the reader thread's `poll` times out (monotonic nanoseconds), `UInt64.max` while it
+    /// waits without a timeout, or 0 while it is awake. A new call with an earlier deadline
+    /// must wake it.
+    var readerSleepsUntil: UInt64 = 0
     /// The earliest deadline of a call, or `UInt64.max`. It may be earlier than the real one
-    /// after calls finished, which only costs an extra sweep.
+    /// after calls finished, which costs one extra sweep. It is reset when no call is left.
     var earliestDeadline = UInt64.max
     /// True once WELCOME with status OK arrived.
     var isWelcomed = false
@@ -83,6 +84,7 @@ struct CallTable {
     /// Removes a finished call and returns its handler, if its caller still waits.
     mutating func finish(_ streamId: UInt32) -> CallHandler?? {
         guard let call = calls.removeValue(forKey: streamId) else { return nil }
+        if calls.isEmpty { earliestDeadline = UInt64.max }
         return .some(call.handler)
     }
 

@@ -149,8 +149,8 @@ final class ClientConnection: Sendable {
             }
             let streamId = table.add(deadline: deadline, handler: handler)
             var wake = false
-            if deadline != UInt64.max, table.readerSleepsIndefinitely {
-                table.readerSleepsIndefinitely = false
+            if deadline < table.readerSleepsUntil {
+                table.readerSleepsUntil = 0
                 wake = true
             }
             return (streamId, wake)
@@ -329,16 +329,15 @@ extension ClientConnection {
         }
     }
 
-    /// Waits in `poll` for bytes, a wake-up, or the next deadline (checked every few ms).
+    /// Waits in `poll` for bytes, a wake-up, or the earliest deadline. An idle connection
+    /// sleeps until something arrives, and a new call with an earlier deadline wakes it.
     private func waitForInput(now: UInt64) {
         let timeoutMilliseconds: Int32 = table.withLock { table in
             let earliest = table.isWelcomed ? table.earliestDeadline : min(table.earliestDeadline, table.handshakeDeadline)
-            if earliest == UInt64.max {
-                table.readerSleepsIndefinitely = true
-                return -1
-            }
+            table.readerSleepsUntil = earliest
+            if earliest == UInt64.max { return -1 }
             let remaining = earliest > now ? (earliest - now) / 1_000_000 + 1 : 0
-            return Int32(min(remaining, 5))
+            return Int32(clamping: remaining)
         }
         var descriptors = [
             pollfd(fd: socket, events: Int16(POLLIN), revents: 0),
@@ -348,7 +347,7 @@ extension ClientConnection {
         if descriptors[1].revents != 0 {
             _ = hw_eventfd_drain(wakeEvent)
         }
-        table.withLock { $0.readerSleepsIndefinitely = false }
+        table.withLock { $0.readerSleepsUntil = 0 }
     }
 
     /// Fails calls whose deadline passed, and the connection when WELCOME is overdue.

@@ -79,6 +79,46 @@ import Testing
         server.handler.gates.open("never")
     }
 
+    @Test func shortDeadlineWakesSleepingReader() async throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let client = try HookwireClient(server: "127.0.0.1:\(server.port)")
+        defer { client.close() }
+
+        // The reader sleeps until the first call's deadline, 60 s away; the second call's
+        // deadline is earlier, so starting it must wake the reader.
+        let long = Task { try await client.perform(scriptedCall("wait:long"), timeout: .seconds(60)) }
+        #expect(eventually { server.handler.started.load(ordering: .relaxed) == 1 })
+        usleep(50_000)
+        let started = ContinuousClock.now
+        let error = await #expect(throws: HookwireError.self) {
+            try await client.perform(scriptedCall("wait:short"), timeout: .milliseconds(200))
+        }
+        #expect(error?.code == .timedOut)
+        #expect(ContinuousClock.now - started < .seconds(5))
+        server.handler.gates.open("long")
+        server.handler.gates.open("short")
+        #expect(try await long.value == "long")
+    }
+
+    @Test func idleClientReaderSleeps() async throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let before = Set(clientReaderThreads())
+        let client = try HookwireClient(server: "127.0.0.1:\(server.port)")
+        defer { client.close() }
+        #expect(try await client.perform(scriptedCall("echo:once"), timeout: .seconds(30)) == "once")
+
+        // The finished call's 30 s deadline must not keep the reader waking up to check it.
+        // Another suite's client may start at the same time, so the quietest new reader counts.
+        let readers = clientReaderThreads().filter { !before.contains($0) }
+        #expect(!readers.isEmpty)
+        let switchesBefore = readers.map(voluntarySwitches)
+        usleep(500_000)
+        let wakeUps = zip(readers.map(voluntarySwitches), switchesBefore).map { $0 - $1 }.min() ?? 0
+        #expect(wakeUps <= 5, "the idle reader woke \(wakeUps) times in 0.5 s")
+    }
+
     @Test func blockingCallTimesOut() throws {
         let server = try TestServer()
         defer { server.stop() }
@@ -173,4 +213,19 @@ import Testing
             #expect(error?.message.contains("\"\(bad)\"") == true)
         }
     }
+}
+
+/// Returns the thread ids of this process's client reader threads.
+private func clientReaderThreads() -> [String] {
+    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+    return tasks.filter { tid in
+        (try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8))?.hasPrefix("hw-client-read") == true
+    }
+}
+
+/// Returns how many times a thread of this process gave up its processor to wait, read from `/proc`.
+private func voluntarySwitches(_ tid: String) -> Int {
+    let status = (try? String(contentsOfFile: "/proc/self/task/\(tid)/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("voluntary_ctxt_switches:") }
+    return line.flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
 }
