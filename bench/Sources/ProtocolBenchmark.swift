@@ -100,7 +100,7 @@ enum ProtocolBenchmark {
         print(
             "protocol benchmark: \(options.connections) connections, pipeline depth \(options.pipeline), hookwired at \(address)"
                 + loops)
-        print(row("", "calls/s", "p50 ms", "p99 ms", "p99.9 ms", "errors"))
+        print(row("", "calls/s", "p50 ms", "p99 ms", "p99.9 ms", "errors", "server CPU µs/call"))
         var redisResult: RedisComparison.Result?
         if options.matchesRedisRate {
             redisResult = try RedisComparison.run(
@@ -109,11 +109,13 @@ enum ProtocolBenchmark {
         var getResult: ProtocolLoadGenerator.Result?
         if options.methods.contains("get") {
             var generator = ProtocolLoadGenerator(
-                host: address.host, port: Int(address.port), token: options.token, connections: options.connections,
-                pipeline: options.pipeline, requests: options.requests, method: .getWebhook,
-                payload: Wire.GetWebhookRequest(id: hook.id).encoded())
+                host: address.host, port: Int(address.port),
+                target: .hookwire(token: options.token, method: .getWebhook, payload: Wire.GetWebhookRequest(id: hook.id).encoded()),
+                connections: options.connections, pipeline: options.pipeline, requests: options.requests)
             generator.rate = redisResult?.requestsPerSecond
-            let result = try generator.run()
+            let cpuBefore = daemon?.cpuSeconds
+            var result = try generator.run()
+            result.serverCPUSeconds = daemon?.cpuSeconds.flatMap { after in cpuBefore.map { after - $0 } }
             print(resultRow(options.matchesRedisRate ? "hookwire get, paced" : "hookwire get-by-id", result))
             getResult = result
         }
@@ -130,19 +132,24 @@ enum ProtocolBenchmark {
             var event = EventPublication(event: "bench.created", primaryKey: 4711, changes: ["name"])
             event.fieldValues = ["name": "Nordlys Fiskeri AS", "country_id": 578]
             let generator = ProtocolLoadGenerator(
-                host: address.host, port: Int(address.port), token: options.token, connections: options.connections,
-                pipeline: options.pipeline, requests: options.publishRequests, method: .publish,
-                payload: Wire.PublishRequest(event: Wire.Event(event)).encoded())
+                host: address.host, port: Int(address.port),
+                target: .hookwire(token: options.token, method: .publish, payload: Wire.PublishRequest(event: Wire.Event(event)).encoded()),
+                connections: options.connections, pipeline: options.pipeline, requests: options.publishRequests)
             print(resultRow("hookwire publish", try generator.run()))
         }
 
         guard options.runsRedis else { return }
         let redis = try redisResult
-            ?? RedisComparison.run(connections: options.connections, pipeline: options.pipeline, requests: options.requests)
+            ?? RedisComparison.run(
+                connections: options.connections, pipeline: options.pipeline, requests: options.requests,
+                alsoSameGenerator: getResult != nil)
         print(
             row(
                 "redis-benchmark GET", String(format: "%.0f", redis.requestsPerSecond), String(format: "%.3f", redis.p50),
-                String(format: "%.3f", redis.p99), "n/a", "-"))
+                String(format: "%.3f", redis.p99), "n/a", "-", "-"))
+        if let sameGenerator = redis.sameGenerator {
+            print(resultRow("redis GET, this client", sameGenerator))
+        }
         if let getResult {
             let rateMet = getResult.callsPerSecond >= redis.requestsPerSecond
             if options.matchesRedisRate {
@@ -157,6 +164,13 @@ enum ProtocolBenchmark {
                 "get-by-id p99 \(p99Met ? "meets" : "misses") redis GET: "
                     + String(format: "%.3f vs %.3f ms", getResult.percentile(0.99), redis.p99)
                     + (options.connections == 50 && options.pipeline == 1 ? "" : " (the p99 target is set at -c 50 -P 1)"))
+            if let sameGenerator = redis.sameGenerator {
+                let p99Lower = getResult.percentile(0.99) <= sameGenerator.percentile(0.99)
+                print(
+                    "with the same client, get-by-id \(p99Lower ? "has a p99 at or below" : "has a higher p99 than") redis GET: "
+                        + String(format: "%.3f vs %.3f ms, at %.0f vs %.0f calls/s", getResult.percentile(0.99),
+                            sameGenerator.percentile(0.99), getResult.callsPerSecond, sameGenerator.callsPerSecond))
+            }
         }
     }
 
@@ -245,7 +259,7 @@ enum ProtocolBenchmark {
     }
 
     private static func row(_ columns: String...) -> String {
-        let widths = [22, 12, 10, 10, 10, 8]
+        let widths = [24, 12, 10, 10, 10, 8, 8]
         return zip(columns, widths).map { column, width in
             column.count >= width ? column + " " : column + String(repeating: " ", count: width - column.count)
         }.joined()
@@ -255,7 +269,7 @@ enum ProtocolBenchmark {
         var text = row(
             label, String(format: "%.0f", result.callsPerSecond), String(format: "%.3f", result.percentile(0.5)),
             String(format: "%.3f", result.percentile(0.99)), String(format: "%.3f", result.percentile(0.999)),
-            String(result.errors))
+            String(result.errors), result.serverMicrosecondsPerCall.map { String(format: "%.1f", $0) } ?? "-")
         if let firstError = result.firstError { text += "  first error: \(firstError)" }
         return text
     }

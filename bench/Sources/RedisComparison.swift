@@ -7,7 +7,8 @@ import Synchronization
 #endif
 
 /// Runs `redis-benchmark -t get` against a `redis-server` started for the purpose on a free
-/// loopback port, with no persistence, in a temporary directory.
+/// loopback port, with no persistence, in a temporary directory. Then, when asked, hookwire-bench's
+/// own load generator sends the same GET to the same server.
 enum RedisComparison {
     /// The figures `redis-benchmark --csv` prints for GET.
     struct Result {
@@ -16,9 +17,15 @@ enum RedisComparison {
         var p50: Double
         /// 99th percentile latency in milliseconds.
         var p99: Double
+        /// The same GETs sent by hookwire-bench's load generator, when measured.
+        var sameGenerator: ProtocolLoadGenerator.Result?
     }
 
-    static func run(connections: Int, pipeline: Int, requests: Int) throws -> Result {
+    /// The key `redis-benchmark -t get` reads when no `-r` is given. Nothing stores it, so every
+    /// GET gets the nil reply, from either client.
+    static let benchmarkKey = "key:__rand_int__"
+
+    static func run(connections: Int, pipeline: Int, requests: Int, alsoSameGenerator: Bool = false) throws -> Result {
         let directory = try ChildProcess.temporaryDirectory(prefix: "hookwire-bench-redis")
         let port = try freeLoopbackPort()
         let server = try ChildProcess(
@@ -40,7 +47,17 @@ enum RedisComparison {
                 "-h", "127.0.0.1", "-p", String(port), "-t", "get", "-c", String(connections), "-P", String(pipeline),
                 "-n", String(requests), "--csv",
             ])
-        return try parse(csv: output)
+        var result = try parse(csv: output)
+        if alsoSameGenerator {
+            let generator = ProtocolLoadGenerator(
+                host: "127.0.0.1", port: port, target: .redisGet(key: benchmarkKey), connections: connections,
+                pipeline: pipeline, requests: requests)
+            let cpuBefore = server.cpuSeconds
+            var sameGenerator = try generator.run()
+            sameGenerator.serverCPUSeconds = server.cpuSeconds.flatMap { after in cpuBefore.map { after - $0 } }
+            result.sameGenerator = sameGenerator
+        }
+        return result
     }
 
     /// Reads the GET row of `redis-benchmark --csv`: the header names the columns, so the
@@ -110,7 +127,7 @@ final class ChildProcess {
         process.executableURL = URL(fileURLWithPath: try ChildProcess.resolve(executable))
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        FileManager.default.createFile(atPath: logFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
         process.standardOutput = log
         process.standardError = log
@@ -131,6 +148,18 @@ final class ChildProcess {
             usleep(10_000)
         }
         throw ProtocolBenchmarkError("\(what) did not listen on port \(port) within 10 s")
+    }
+
+    /// The CPU time the process used so far, user and system, in seconds; nil when
+    /// `/proc` cannot tell. The kernel counts it in clock ticks, usually 10 ms.
+    var cpuSeconds: Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+            let nameEnd = stat.lastIndex(of: ")")
+        else { return nil }
+        // After the command name: state is field 3 of stat(5), utime 14 and stime 15.
+        let fields = stat[stat.index(after: nameEnd)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     func stop() {
