@@ -91,6 +91,11 @@ final class EngineCallHandler: CallHandler {
         case .listDeliveries:
             let filter = DeliveryFilter(wire: try Wire.ListDeliveriesRequest(decoding: request))
             let deliveries = try engine.deliveries(filter)
+            // An empty page for a hook that never existed would read as "no deliveries yet". A
+            // deleted hook's cancelled deliveries are still listed.
+            if deliveries.isEmpty, let webhookId = filter.webhookId, try registry.get(id: webhookId) == nil {
+                throw HookwireError.notFound("webhook \(webhookId) not found")
+            }
             let next = deliveries.count >= filter.limit ? deliveries.last?.id ?? 0 : 0
             return Wire.ListDeliveriesResponse(deliveries: deliveries.map(Wire.Delivery.init), nextAfterId: next)
         case .listAttempts:

@@ -399,6 +399,11 @@ import Testing
         let missing = try Self.run(global + ["redeliver", "987654"])
         #expect(missing.status == 1)
         #expect(missing.error.contains("delivery 987654 not found"))
+
+        let unknownHook = try Self.run(global + ["deliveries", "--webhook", "987654"])
+        #expect(unknownHook.status == 1)
+        #expect(unknownHook.output.isEmpty)
+        #expect(unknownHook.error.contains("webhook 987654 not found"), "stderr: \(unknownHook.error)")
     }
 
     @Test func watchPrintsOutcomesAsJSONLines() async throws {

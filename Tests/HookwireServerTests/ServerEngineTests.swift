@@ -178,6 +178,25 @@ func wireHook(_ name: String, url: String = "https://hooks.example.com/crm", eve
         #expect(stats.deliveriesPending == 3)
     }
 
+    @Test func deliveriesOfUnknownWebhookNotFound() throws {
+        let fixture = try EngineTestServer()
+        let client = try fixture.client()
+        let hook = try client.call(.saveWebhook, Wire.SaveWebhookRequest(webhook: wireHook("crm")), stream: 1, as: Wire.Webhook.self)
+
+        var unknown = Wire.ListDeliveriesRequest()
+        unknown.webhookId = hook.id + 98
+        let error = try client.call(.listDeliveries, unknown, stream: 3)
+        #expect(error.type == .error)
+        #expect(error.status == .notFound)
+        #expect(try Wire.Status(decoding: error.payload).message == "webhook \(hook.id + 98) not found")
+
+        // A known hook without deliveries gets an empty page, not an error.
+        var known = Wire.ListDeliveriesRequest()
+        known.webhookId = hook.id
+        let empty = try client.call(.listDeliveries, known, stream: 5, as: Wire.ListDeliveriesResponse.self)
+        #expect(empty.deliveries.isEmpty)
+    }
+
     @Test func rotateSecretReturnsNewSecret() throws {
         let fixture = try EngineTestServer()
         let client = try fixture.client()
