@@ -122,7 +122,8 @@ typedef enum hw_status {
        version 1.0 returns it: a test call reports a failing target as HW_OK with
        *out_succeeded false. It keeps its number for later versions. */
     HW_ERROR_DELIVERY_FAILED = 10,
-    /* The engine, server or connection is shutting down, closed or not reachable. */
+    /* The engine, server or connection is shutting down, closed or not reachable, or another
+       process has the database open. */
     HW_ERROR_UNAVAILABLE = 11,
     /* A call timed out. */
     HW_ERROR_TIMED_OUT = 12,
@@ -478,11 +479,14 @@ typedef struct hw_engine_options {
  * options: settings, or NULL for the defaults. Copied; the host may free it after the call.
  * out_engine: receives the engine, released with hw_engine_close().
  * Threads: any thread. Several engines may be open at once on different databases.
+ * One process at a time may open a database: the engine holds an exclusive flock() on
+ * "<database_path>.lock", which it creates next to the file and leaves there.
  * Returns: HW_OK; HW_ERROR_MISUSE (NULL or non-UTF-8 path, NULL out_engine, struct_size too
  * small); HW_ERROR_INVALID_ARGUMENT (":memory:", a negative option); HW_ERROR_STORAGE (cannot
  * open or write the file); HW_ERROR_CORRUPT_DATABASE (not a Hookwire database);
  * HW_ERROR_UNSUPPORTED_SCHEMA (written by a newer Hookwire); HW_ERROR_READ_ONLY (a
- * write-protected file). The message is in hw_last_error_message().
+ * write-protected file); HW_ERROR_UNAVAILABLE (another process, such as hookwired, has the
+ * database open). The message is in hw_last_error_message().
  */
 hw_status hw_engine_open(const char *database_path, const hw_engine_options *options,
                          hw_engine **out_engine);

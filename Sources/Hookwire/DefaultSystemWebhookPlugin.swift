@@ -23,6 +23,10 @@ public struct DefaultSystemWebhookPlugin: SystemWebhookPlugin {
                 "invalid databasePath \"\(databasePath)\": the engine needs a database file, because its "
                     + "connections would each see a different in-memory database")
         }
+        // Taken before anything opens the file, so that a second process changes nothing in it.
+        // The delivery store keeps the lock for as long as it is open.
+        let lock = try DatabaseFileLock.acquire(forDatabase: databasePath)
+        defer { withExtendedLifetime(lock) {} }
         let database = try SQLiteDatabase(path: databasePath)
         var options = SQLiteDatabase.Options()
         options.synchronous = "NORMAL"

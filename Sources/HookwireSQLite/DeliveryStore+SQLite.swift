@@ -21,11 +21,17 @@ public final class SQLiteDeliveryStore: DeliveryStore, @unchecked Sendable {
     /// The webhook cache of the file, shared with the webhook stores, which a hook state change
     /// made by `recordAndClaim` must keep coherent.
     let cache: WebhookCache
+    /// Keeps other processes from running stores on the same file while this one is open.
+    let fileLock: DatabaseFileLock?
 
     /// Opens the store on `path` and creates its tables when missing. The webhook tables
     /// (`webhooks`, `webhook_events`) must be in the same file; publishing matches against them.
+    ///
+    /// - Throws: `unavailable` when another process holds the file's `DatabaseFileLock`, and
+    ///   the storage errors of opening the file.
     public init(path: String) throws {
         self.path = path
+        fileLock = try DatabaseFileLock.acquire(forDatabase: path)
         connection = try DeliveryConnection(path: path, synchronous: "NORMAL")
         cache = WebhookCache.shared(forPath: path)
         try connection.transaction { try connection.execute(SchemaV2Deliveries.sql) }

@@ -15,11 +15,16 @@ final class PerFileRegistry<Object: AnyObject & Sendable>: Sendable {
     /// yet. `:memory:`, URIs and empty paths name no shared file, so each call makes a new one.
     func object(forPath path: String, make: () -> Object) -> Object {
         guard path != ":memory:", !path.isEmpty, !path.hasPrefix("file:") else { return make() }
-        let key = Self.canonicalPath(path)
-        return byFile.withLock { objects in
+        return object(forKey: Self.canonicalPath(path), make: make)
+    }
+
+    /// Returns the object registered under `key`, made by `make` when there is none. When `make`
+    /// throws, nothing is registered.
+    func object(forKey key: String, make: () throws -> Object) rethrows -> Object {
+        try byFile.withLock { objects in
             if let object = objects[key]?.object { return object }
             objects = objects.filter { $0.value.object != nil }
-            let object = make()
+            let object = try make()
             objects[key] = WeakObject(object: object)
             return object
         }

@@ -172,11 +172,32 @@ final class Daemon: Sendable {
         let published = try ClientCommandLineTests.run(server + ["publish", "contact.created"])
         #expect(published.status == 0, "stderr: \(published.error)")
 
-        try eventually(seconds: 10) { receiver.requests + proxy.requests >= 1 }
+        #expect(try eventually(seconds: 10) { receiver.requests + proxy.requests >= 1 })
         #expect(receiver.requests == 1)
         #expect(proxy.requests == 0)
         kill(daemon.process.processIdentifier, SIGTERM)
         #expect(daemon.waitForExit() == 0)
+    }
+
+    @Test func secondServerOnDatabaseRefused() throws {
+        let database = temporaryDatabase()
+        defer {
+            for suffix in ["", ".lock", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+        }
+        let first = try Daemon(["--db", database, "--listen", "127.0.0.1:0"])
+        _ = try #require(first.waitForPort())
+
+        let second = try Daemon(["--db", database, "--listen", "127.0.0.1:0"])
+        #expect(second.waitForExit() == 1)
+        let expected = "database \(database) is in use by another process (process \(first.process.processIdentifier))"
+        #expect(second.waitForLine(containing: expected) != nil, "log: \(second.log)")
+
+        kill(first.process.processIdentifier, SIGTERM)
+        #expect(first.waitForExit() == 0)
+        let third = try Daemon(["--db", database, "--listen", "127.0.0.1:0"])
+        #expect(third.waitForPort() != nil, "log: \(third.log)")
+        kill(third.process.processIdentifier, SIGTERM)
+        #expect(third.waitForExit() == 0)
     }
 
     @Test func missingTokenFileNamesReason() throws {
