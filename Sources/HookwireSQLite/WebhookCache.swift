@@ -184,8 +184,9 @@ final class WebhookCache: Sendable {
     /// Returns the cache of the database file at `path`, shared by every store in this process
     /// that opens the same file, or a new private cache for `:memory:` and empty paths.
     ///
-    // NOTE: this cache misses writes made by another process on the same file. While hookwired
-    // or an embedding host serves hooks from a file, other processes must change them through it.
+    // NOTE: this cache misses writes made by another process on the same file. A delivery store
+    // takes the file's `DatabaseFileLock`, so a second engine cannot open it, but a webhook store
+    // opened alone takes no lock.
     static func shared(forPath path: String) -> WebhookCache {
         byFile.object(forPath: path) { WebhookCache() }
     }
