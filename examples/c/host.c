@@ -4,6 +4,9 @@
  * received the payload. Then it verifies a Standard Webhooks signature as a receiver would.
  *
  *   build: cc -std=c99 host.c $(pkg-config --cflags --libs hookwire) -lpthread
+ *          After `make install PREFIX=DIR`, pkg-config finds hookwire.pc when
+ *          PKG_CONFIG_PATH includes DIR/lib/pkgconfig. Add -Wl,-rpath,DIR/lib when
+ *          DIR/lib is outside the loader's search path. `make examples` does all this.
  *   run:   ./host hooks.db
  */
 #define _POSIX_C_SOURCE 200809L

@@ -4,6 +4,9 @@
 // hook.
 //
 //   build: c++ -std=c++17 host.cpp $(pkg-config --cflags --libs hookwire) -lpthread
+//          After `make install PREFIX=DIR`, pkg-config finds hookwire.pc when
+//          PKG_CONFIG_PATH includes DIR/lib/pkgconfig. Add -Wl,-rpath,DIR/lib when
+//          DIR/lib is outside the loader's search path. `make examples` does all this.
 //   run:   ./host hooks.db
 #include "hookwire.hpp"
 
