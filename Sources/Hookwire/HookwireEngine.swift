@@ -2,6 +2,7 @@
 import Foundation
 import HookwireDelivery
 import HookwireSQLite
+import HookwireSigning
 import Synchronization
 
 /// The whole engine: registry, durable publishing and delivery, on one database.
@@ -48,6 +49,13 @@ public final class HookwireEngine: Sendable {
         registryConfiguration.consecutiveErrorLimit = configuration.consecutiveErrorLimit
         registryConfiguration.isKnownType = { plugins.isKnownType($0) }
         registryConfiguration.onStateChange = { relay.forward($0) }
+        registryConfiguration.validateSecret = { secret in
+            do throws(SignatureError) {
+                _ = try SigningSecret.keyBytes(of: secret)
+            } catch {
+                throw HookwireError.invalidArgument("invalid secret: \(error.message)")
+            }
+        }
         let registry = WebhookRegistry(store: storage.webhooks, configuration: registryConfiguration)
         let deliveryRegistry = WebhookRegistry(store: storage.deliveryWebhooks, configuration: registryConfiguration)
 

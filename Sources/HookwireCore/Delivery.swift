@@ -81,6 +81,8 @@ public enum DeliveryErrorKind: String, Sendable, Hashable, CaseIterable {
     case blockedAddress = "blocked_address"
     case network
     case plugin
+    /// The hook's secret cannot sign, so no request was sent.
+    case signing
 }
 
 /// One recorded attempt of a delivery.

@@ -29,6 +29,9 @@ public struct RegistryConfiguration: Sendable {
     public var onStateChange: @Sendable (WebhookStateChange) -> Void = { _ in }
     /// The clock for registered, updated and last-error times.
     public var now: @Sendable () -> Date = { Date() }
+    /// Checks a secret given on save and throws `invalidArgument` when it cannot sign. The
+    /// engine checks with the signing module, and the default accepts every secret.
+    public var validateSecret: @Sendable (String) throws -> Void = { _ in }
 
     /// Creates the default settings: a limit of 9 consecutive errors, only the `webhook` type,
     /// no observer and the system clock.
@@ -88,9 +91,11 @@ public final class WebhookRegistry: Sendable {
     /// an Unknown state keep the stored values, and an empty application token clears it. The
     /// registered time and associate always come from the stored hook. The caller's associate
     /// id, when not 0, is recorded as registered or updated by.
-    /// - Throws: `invalidArgument` naming the field at fault, `notFound` for an unknown id,
+    /// - Throws: `invalidArgument` naming the field at fault (a secret that cannot sign
+    ///   included), `notFound` for an unknown id,
     ///   `permissionDenied` when the hook belongs to another application, or a storage error.
     public func save(_ webhook: Webhook, caller: Caller = .administrator) throws -> Webhook {
+        if let secret = webhook.secret, !secret.isEmpty { try configuration.validateSecret(secret) }
         var candidate = webhook
         candidate.events = Self.removingDuplicates(webhook.events)
         let now = UnixMilliseconds.rounded(configuration.now())

@@ -64,7 +64,7 @@ struct AttemptReport: Sendable {
             error = nil
             verdict = .success
         } else {
-            errorKind = .plugin
+            errorKind = completion.failureKind
             error = completion.result.message.isEmpty ? "the plugin reported a failure" : completion.result.message
             verdict = completion.result.permanentFailure ? .permanent : .retryable(retryAfter: nil)
         }

@@ -89,10 +89,10 @@ extension DeliveryBookkeeper {
             }
             let secrets = [webhook.secret].compactMap { $0 } + previous
             if let cached = keys[id], cached.secrets == secrets {
-                return .found(PreparedWebhook(webhook: webhook, keys: cached.keys))
+                return .found(PreparedWebhook(webhook: webhook, keys: cached.keys, secretProblem: cached.secretProblem))
             }
             let prepared = PreparedWebhook(webhook: webhook, previousSecrets: previous)
-            keys[id] = PreparedKeys(secrets: secrets, keys: prepared.keys)
+            keys[id] = PreparedKeys(secrets: secrets, keys: prepared.keys, secretProblem: prepared.secretProblem)
             return .found(prepared)
         } catch {
             return .unavailable

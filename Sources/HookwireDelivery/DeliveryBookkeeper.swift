@@ -99,6 +99,7 @@ final class DeliveryBookkeeper: @unchecked Sendable {
     struct PreparedKeys {
         var secrets: [String]
         var keys: [SigningKey]
+        var secretProblem: String?
     }
 
     init(

@@ -126,6 +126,16 @@ extension DeliveryDispatcher {
         inFlightPerHook[delivery.webhookId, default: 0] += 1
 
         let isHTTP = webhook.type.lowercased() == Webhook.httpType
+        if isHTTP, broadcaster == nil, let problem = ready.hook.secretProblem {
+            // A permanent failure: the hook goes to TooManyErrors and its deliveries are held
+            // until a new secret is saved and the hook is set Active again.
+            let unsigned = WebhookResult(
+                succeeded: false, permanentFailure: true,
+                message: "\(problem); no request was sent. Save a new secret and set the webhook Active to resume")
+            complete(PluginCompletion(
+                token: delivery.id, result: unsigned, startedAt: Date(), durationMilliseconds: 0, failureKind: .signing))
+            return
+        }
         if isHTTP, broadcaster == nil {
             let request = DeliveryRequest.make(
                 hook: ready.hook, body: ready.body, messageId: delivery.messageId, event: delivery.event,
@@ -144,10 +154,12 @@ extension DeliveryDispatcher {
         let missing = WebhookResult(
             succeeded: false,
             message: "no delivery plugin is registered for type \"\(webhook.type)\" of webhook \(webhook.id)")
-        mailbox.inbox.withLock {
-            $0.pluginCompletions.append(
-                PluginCompletion(token: delivery.id, result: missing, startedAt: Date(), durationMilliseconds: 0))
-        }
+        complete(PluginCompletion(token: delivery.id, result: missing, startedAt: Date(), durationMilliseconds: 0))
+    }
+
+    /// Ends an attempt that sent nothing, through the path of plugin results.
+    private func complete(_ completion: PluginCompletion) {
+        mailbox.inbox.withLock { $0.pluginCompletions.append(completion) }
         transport.wakeup()
     }
 }

@@ -27,6 +27,8 @@ public final class DeliveryDispatcher: @unchecked Sendable {
         var result: WebhookResult
         var startedAt: Date
         var durationMilliseconds: Int64
+        /// The error kind recorded when the result is a failure.
+        var failureKind: DeliveryErrorKind = .plugin
     }
 
     struct Inbox: Sendable {

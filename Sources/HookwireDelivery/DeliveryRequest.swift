@@ -7,22 +7,33 @@ public struct PreparedWebhook: Sendable {
     public var webhook: Webhook
     /// The key of the current secret first, then the keys of replaced secrets still valid.
     public var keys: [SigningKey]
+    /// Why the current secret cannot sign, or nil when it can. Such a hook gets no HTTP
+    /// request at all, because a receiver cannot distinguish an unsigned request from a forged one.
+    public var secretProblem: String?
 
-    /// Builds the keys of `webhook.secret` and `previousSecrets`. A secret that cannot be used
-    /// as a key is skipped, so a hook with an unusable secret is delivered unsigned.
+    /// Builds the keys of `webhook.secret` and `previousSecrets`. A previous secret that cannot
+    /// be used as a key is skipped, and a current one sets `secretProblem`.
     public init(webhook: Webhook, previousSecrets: [String]) {
         self.webhook = webhook
         var keys: [SigningKey] = []
-        for secret in [webhook.secret].compactMap({ $0 }) + previousSecrets {
+        var problem: String?
+        do {
+            keys.append(try SigningKey(secret: webhook.secret ?? ""))
+        } catch {
+            problem = "webhook \(webhook.id) has an unusable secret: \(error.message)"
+        }
+        for secret in previousSecrets {
             if let key = try? SigningKey(secret: secret) { keys.append(key) }
         }
         self.keys = keys
+        self.secretProblem = problem
     }
 
-    /// Pairs a hook with keys built before, for the same secrets.
-    public init(webhook: Webhook, keys: [SigningKey]) {
+    /// Pairs a hook with keys built before, for the same secrets, and the problem found then.
+    public init(webhook: Webhook, keys: [SigningKey], secretProblem: String?) {
         self.webhook = webhook
         self.keys = keys
+        self.secretProblem = secretProblem
     }
 }
 

@@ -24,6 +24,9 @@ public enum PingSender {
                     webhook: hook.webhook, body: body, event: "test", eventId: eventId, messageId: messageId,
                     attempt: 0, isTest: true))
         }
+        if let problem = hook.secretProblem {
+            return WebhookResult(succeeded: false, message: "\(problem); no request was sent")
+        }
         let request = DeliveryRequest.make(
             hook: hook, body: body, messageId: messageId, event: "test", eventId: eventId, attempt: 0,
             timestamp: Int64(Date().timeIntervalSince1970), isTest: true)
