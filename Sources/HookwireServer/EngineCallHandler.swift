@@ -92,8 +92,10 @@ final class EngineCallHandler: CallHandler {
             let filter = DeliveryFilter(wire: try Wire.ListDeliveriesRequest(decoding: request))
             let deliveries = try engine.deliveries(filter)
             // An empty page for a hook that never existed would read as "no deliveries yet". A
-            // deleted hook's cancelled deliveries are still listed.
-            if deliveries.isEmpty, let webhookId = filter.webhookId, try registry.get(id: webhookId) == nil {
+            // deleted hook keeps its deliveries, so only a hook with none at all is unknown.
+            if deliveries.isEmpty, let webhookId = filter.webhookId, try registry.get(id: webhookId) == nil,
+                try engine.deliveries(DeliveryFilter(webhookId: webhookId, limit: 1)).isEmpty
+            {
                 throw HookwireError.notFound("webhook \(webhookId) not found")
             }
             let next = deliveries.count >= filter.limit ? deliveries.last?.id ?? 0 : 0

@@ -195,6 +195,23 @@ func wireHook(_ name: String, url: String = "https://hooks.example.com/crm", eve
         known.webhookId = hook.id
         let empty = try client.call(.listDeliveries, known, stream: 5, as: Wire.ListDeliveriesResponse.self)
         #expect(empty.deliveries.isEmpty)
+
+        // A deleted hook's deliveries stay listed, and a page past them or a state it has none
+        // in is empty, not an error.
+        var event = Wire.Event()
+        event.event = "contact.created"
+        _ = try client.call(.publish, Wire.PublishRequest(event: event), stream: 7, as: Wire.PublishResult.self)
+        _ = try client.call(.deleteWebhook, Wire.DeleteWebhookRequest(id: hook.id), stream: 9)
+        let kept = try client.call(.listDeliveries, known, stream: 11, as: Wire.ListDeliveriesResponse.self)
+        #expect(kept.deliveries.count == 1)
+        var pastEnd = known
+        pastEnd.afterId = kept.deliveries.last?.id ?? 0
+        let after = try client.call(.listDeliveries, pastEnd, stream: 13, as: Wire.ListDeliveriesResponse.self)
+        #expect(after.deliveries.isEmpty)
+        var succeeded = known
+        succeeded.state = .succeeded
+        let none = try client.call(.listDeliveries, succeeded, stream: 15, as: Wire.ListDeliveriesResponse.self)
+        #expect(none.deliveries.isEmpty)
     }
 
     @Test func rotateSecretReturnsNewSecret() throws {
