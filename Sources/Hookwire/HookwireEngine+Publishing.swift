@@ -107,6 +107,7 @@ extension HookwireEngine {
             break
         }
         guard change.from != .unknown, change.from != change.to else { return }
+        stateWatchers.notify([change])
         let event: String
         switch change.to {
         case .active: event = "webhook.started"

@@ -32,6 +32,7 @@ public final class HookwireEngine: Sendable {
     let committer: PublishCommitter
     let dispatcher: DeliveryDispatcher
     let isShutDown = Mutex(false)
+    let stateWatchers = Watchers<WebhookStateChange>()
 
     /// Opens (creating when needed) the database and starts delivering.
     ///
@@ -126,6 +127,19 @@ public final class HookwireEngine: Sendable {
     /// Stops calling the handler that `watch` returned `token` for.
     public func unwatch(_ token: UInt64) {
         dispatcher.watchers.remove(token)
+    }
+
+    /// Calls `handler` with every change of a hook's state from now on: a save that changes
+    /// it, or recorded results that disable the hook. Creating a hook is not a change. It runs
+    /// on the thread that made the change, so it must return quickly and must not call the
+    /// engine's blocking methods. Returns a token for `unwatchStateChanges`.
+    public func watchStateChanges(_ handler: @escaping @Sendable (WebhookStateChange) -> Void) -> UInt64 {
+        stateWatchers.add(handler)
+    }
+
+    /// Stops calling the handler that `watchStateChanges` returned `token` for.
+    public func unwatchStateChanges(_ token: UInt64) {
+        stateWatchers.remove(token)
     }
 
     /// Stops taking new events, commits those already accepted, waits up to `timeout` seconds

@@ -68,7 +68,7 @@ extension DaemonOptions {
         ) { $0.engine.secretRotationOverlap = try duration($1, flag: "--secret-overlap", allowZero: true) },
         DaemonFlag(
             name: "--error-limit", valueName: "COUNT",
-            help: "consecutive failed deliveries that switch a hook to TooManyErrors (default 9)"
+            help: "consecutive failed attempts that switch a hook to TooManyErrors (default 9)"
         ) { $0.engine.consecutiveErrorLimit = Int64(try integer($1, flag: "--error-limit", range: 1...1_000_000)) },
         DaemonFlag(
             name: "--plugin-threads", valueName: "COUNT", help: "threads running non-HTTP plugin deliveries (default 4)"
@@ -113,13 +113,13 @@ extension DaemonOptions {
     }
 }
 
-/// Logs the engine's delivery attempts and the webhook state changes they cause.
+/// Logs the engine's delivery attempts and every webhook state change.
 enum DaemonEvents {
     static func subscribe(engine: HookwireEngine, log: @escaping @Sendable (String) -> Void) {
-        let tracker = StateTracker(engine: engine, log: log)
-        _ = engine.watch { outcome in
-            log(describe(outcome))
-            tracker.check(webhookId: outcome.delivery.webhookId)
+        _ = engine.watch { outcome in log(describe(outcome)) }
+        _ = engine.watchStateChanges { change in
+            let reason = change.reason.isEmpty ? "" : ": \(change.reason)"
+            log("webhook \(change.webhookId) state changed from \(change.from.name) to \(change.to.name)\(reason)")
         }
     }
 
@@ -138,33 +138,5 @@ enum DaemonEvents {
             line += ", retry in \(Int(next.timeIntervalSinceNow.rounded())) s"
         }
         return line
-    }
-}
-
-/// Logs a hook's state change (such as Active to TooManyErrors) noticed after an attempt.
-///
-/// The watch handler runs on the delivery thread and must not call the engine, so the state is
-/// read on a serial queue. Thread safety: `states` is touched only on `queue`.
-final class StateTracker: @unchecked Sendable {
-    private let engine: HookwireEngine
-    private let log: @Sendable (String) -> Void
-    private let queue = DispatchQueue(label: "hookwired.state-tracker")
-    private var states: [Int64: WebhookState] = [:]
-
-    init(engine: HookwireEngine, log: @escaping @Sendable (String) -> Void) {
-        self.engine = engine
-        self.log = log
-    }
-
-    // NOTE: the engine exposes no state-change subscription, so a change is noticed only after
-    // a delivery attempt of the hook. A change made by a save call is not logged here.
-    func check(webhookId: Int64) {
-        queue.async { [self] in
-            guard let webhook = try? engine.registry.get(id: webhookId) else { return }
-            let previous = states.updateValue(webhook.state, forKey: webhookId)
-            if let previous, previous != webhook.state {
-                log("webhook \(webhookId) state changed from \(previous.name) to \(webhook.state.name)")
-            }
-        }
     }
 }

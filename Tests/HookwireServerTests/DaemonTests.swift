@@ -200,6 +200,40 @@ final class Daemon: Sendable {
         #expect(third.waitForExit() == 0)
     }
 
+    @Test func stateChangesAreLogged() throws {
+        let gone = try LoopbackReceiver(status: 410)
+        defer { gone.stop() }
+        let database = temporaryDatabase()
+        defer {
+            for suffix in ["", ".lock", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+        }
+        let daemon = try Daemon(["--db", database, "--listen", "127.0.0.1:0", "--allow-range", "127.0.0.0/8"])
+        let port = try #require(daemon.waitForPort())
+        let server = ["--server", "127.0.0.1:\(port)", "--json"]
+        func save(_ name: String, _ arguments: [String]) throws -> Int64 {
+            let saved = try ClientCommandLineTests.run(server + ["save", "--name", name] + arguments)
+            guard case .object(let hook) = try saved.json(), case .integer(let id)? = hook["id"] else {
+                throw HookwireError.invalidArgument("save failed: \(saved.error)")
+            }
+            return id
+        }
+
+        // A 410 on the hook's first attempt disables it at once.
+        let disabled = try save("gone", ["--url", "http://127.0.0.1:\(gone.port)/gone", "--events", "contact.created"])
+        let published = try ClientCommandLineTests.run(server + ["publish", "contact.created"])
+        #expect(published.status == 0, "stderr: \(published.error)")
+        let errors = daemon.waitForLine(containing: "webhook \(disabled) state changed from Active to TooManyErrors")
+        #expect(errors?.contains("410") == true, "log: \(daemon.log)")
+
+        // A save that stops a hook is a change too.
+        let stopped = try save("paused", ["--url", "http://127.0.0.1:\(gone.port)/paused", "--events", "sale.sold"])
+        _ = try save("paused", ["--id", String(stopped), "--url", "http://127.0.0.1:\(gone.port)/paused", "--events", "sale.sold", "--state", "stopped"])
+        #expect(daemon.waitForLine(containing: "webhook \(stopped) state changed from Active to Stopped") != nil, "log: \(daemon.log)")
+
+        kill(daemon.process.processIdentifier, SIGTERM)
+        #expect(daemon.waitForExit() == 0)
+    }
+
     @Test func missingTokenFileNamesReason() throws {
         let daemon = try Daemon(["--db", temporaryDatabase(), "--token-file", "/nonexistent/tokens"])
         #expect(daemon.waitForExit() == 2)

@@ -1,11 +1,11 @@
 import HookwireCore
 import Synchronization
 
-/// Callbacks that receive every recorded attempt's outcome.
-public final class OutcomeWatchers: Sendable {
+/// Callbacks that receive values such as recorded attempts' outcomes, each under a token that removes it.
+public final class Watchers<Value: Sendable>: Sendable {
     private struct State {
         var nextToken: UInt64 = 1
-        var handlers: [UInt64: @Sendable (DeliveryOutcome) -> Void] = [:]
+        var handlers: [UInt64: @Sendable (Value) -> Void] = [:]
     }
 
     private let state = Mutex(State())
@@ -13,7 +13,7 @@ public final class OutcomeWatchers: Sendable {
     public init() {}
 
     /// Adds a handler and returns the token that removes it.
-    public func add(_ handler: @escaping @Sendable (DeliveryOutcome) -> Void) -> UInt64 {
+    public func add(_ handler: @escaping @Sendable (Value) -> Void) -> UInt64 {
         state.withLock { state in
             let token = state.nextToken
             state.nextToken += 1
@@ -22,18 +22,22 @@ public final class OutcomeWatchers: Sendable {
         }
     }
 
-    /// Removes a handler; an unknown token is ignored.
+    /// Removes a handler. An unknown token is ignored.
     public func remove(_ token: UInt64) {
         _ = state.withLock { $0.handlers.removeValue(forKey: token) }
     }
 
     var isEmpty: Bool { state.withLock { $0.handlers.isEmpty } }
 
-    func notify(_ outcomes: [DeliveryOutcome]) {
-        guard !outcomes.isEmpty else { return }
+    /// Calls every handler with each value, in order, on the calling thread.
+    public func notify(_ values: [Value]) {
+        guard !values.isEmpty else { return }
         let handlers = state.withLock { Array($0.handlers.values) }
         for handler in handlers {
-            for outcome in outcomes { handler(outcome) }
+            for value in values { handler(value) }
         }
     }
 }
+
+/// The handlers of delivery outcomes.
+public typealias OutcomeWatchers = Watchers<DeliveryOutcome>
