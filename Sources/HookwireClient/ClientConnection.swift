@@ -89,6 +89,10 @@ final class ClientConnection: Sendable {
         Glibc.close(wakeEvent)
     }
 
+    /// The server's maximum frame size in bytes: the 1 MiB default until its WELCOME arrives,
+    /// then the limit that WELCOME announced.
+    var maxFrameSize: Int { output.withLock { $0.encoder.maxFrameSize } }
+
     /// Why the connection takes no more calls, or nil while it does.
     var failure: HookwireError? { table.withLock { $0.failure } }
 

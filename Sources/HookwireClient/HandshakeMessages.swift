@@ -51,6 +51,14 @@ enum ConnectionMessages {
         return (goAway.lastStreamId, frame.status, goAway.message)
     }
 
+    /// The maximum length of the metadata that `encodeCallMetadata` appends, reached with the
+    /// largest timeout and a negative associate id because their varints take the most bytes.
+    static let maximumCallMetadataLength: Int = {
+        var metadata: [UInt8] = []
+        encodeCallMetadata(timeoutMilliseconds: UInt32.max, associateId: Int64.min, into: &metadata)
+        return metadata.count
+    }()
+
     /// Appends the metadata of a REQUEST: the caller's timeout and associate id.
     static func encodeCallMetadata(timeoutMilliseconds: UInt32, associateId: Int64, into buffer: inout [UInt8]) {
         Wire.CallMetadata(timeoutMilliseconds: timeoutMilliseconds, associateId: associateId).encode(into: &buffer)

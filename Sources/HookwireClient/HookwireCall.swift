@@ -20,6 +20,15 @@ public struct HookwireCall<Response: Sendable>: Sendable {
         decode = replyDecoder(method, part: "response", convert: convert)
     }
 
+    /// The length of the REQUEST frame this call sends, as the frame's length prefix counts it:
+    /// the header after the prefix, the longest call metadata the client writes and the encoded
+    /// request. The call is sent only when this is at most the server's maximum frame size.
+    public var requestFrameLength: Int {
+        var payload: [UInt8] = []
+        encodeRequest(&payload)
+        return FrameHeader.minimumLength + ConnectionMessages.maximumCallMetadataLength + payload.count
+    }
+
     /// Decodes the RESPONSE payload.
     /// - Throws: `HookwireError` with code `internalError` for a malformed message, or what the
     ///   conversion throws.

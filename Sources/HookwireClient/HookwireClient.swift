@@ -48,6 +48,16 @@ public final class HookwireClient: Sendable {
         try connection().waitForHandshake()
     }
 
+    /// Opens the connection now, unless one is open, and returns the maximum frame size in bytes
+    /// that the server's WELCOME announced. A request whose `requestFrameLength` is over it is
+    /// not sent. Like `connect()`, this blocks the calling thread until the handshake ends.
+    /// - Throws: what `connect()` throws.
+    public func serverMaxFrameSize() throws -> Int {
+        let connection = try connection()
+        try connection.waitForHandshake()
+        return connection.maxFrameSize
+    }
+
     /// Closes the connection. Calls in flight fail with `cancelled`, and later calls fail too.
     public func close() {
         let connection = state.withLock { state in

@@ -1,6 +1,7 @@
 import Foundation
 import Hookwire
 import HookwireClient
+import HookwireServer
 import Synchronization
 import Testing
 
@@ -280,6 +281,150 @@ import Testing
         let stats = try Self.run(global + ["stats"])
         guard case .object(let counters) = try stats.json() else { throw HookwireError.invalidArgument(stats.output) }
         #expect(counters["eventsPublished"] == .integer(1200), "the bad file must publish nothing")
+    }
+
+    /// Returns the `eventsPublished` counter that `stats` prints.
+    static func eventsPublished(server address: String) throws -> JSONValue? {
+        let stats = try run(["--server", address, "--json", "stats"])
+        guard case .object(let counters) = try stats.json() else { throw HookwireError.invalidArgument(stats.output) }
+        return counters["eventsPublished"]
+    }
+
+    /// Returns a JSON Lines event whose data contains a string of `dataSize` bytes.
+    static func eventLine(primaryKey: Int, dataSize: Int) -> String {
+        #"{"event": "contact.changed", "primaryKey": \#(primaryKey), "data": {"text": "\#(String(repeating: "x", count: dataSize))"}}"#
+    }
+
+    @Test func publishFileLateBadLineSendsNothing() throws {
+        let server = try ClientEngineServer()
+        defer { server.stop(); server.removeFiles() }
+        let global = ["--server", server.address, "--json"]
+
+        let lateFile = server.directory + "/late.jsonl"
+        var lines = (0..<1200).map { #"{"event": "a.b", "primaryKey": \#($0)}"# }
+        lines.append(#"{"event": "a..b"}"#)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: lateFile, atomically: true, encoding: .utf8)
+        let late = try Self.run(global + ["publish", "--file", lateFile])
+        #expect(late.status == 1)
+        #expect(late.error.contains("\(lateFile) line 1201: invalid event name \"a..b\""), "stderr: \(late.error)")
+        #expect(late.output.isEmpty)
+        #expect(try Self.eventsPublished(server: server.address) == .integer(0))
+
+        let shortFile = server.directory + "/short.jsonl"
+        try "{\"event\": \"a.b\"}\n{\"event\": \"a..b\"}\n".write(toFile: shortFile, atomically: true, encoding: .utf8)
+        let short = try Self.run(global + ["publish", "--file", shortFile])
+        #expect(short.status == 1)
+        #expect(short.error.contains("\(shortFile) line 2: invalid event name \"a..b\""), "stderr: \(short.error)")
+
+        let entityFile = server.directory + "/entity.jsonl"
+        try "{\"event\": \"a.b\"}\n\n{\"event\": \"a.c\", \"entity\": \"\"}\n"
+            .write(toFile: entityFile, atomically: true, encoding: .utf8)
+        let entity = try Self.run(global + ["publish", "--file", entityFile])
+        #expect(entity.status == 1)
+        #expect(entity.error.contains("\(entityFile) line 3: invalid entity \"\""), "stderr: \(entity.error)")
+        #expect(try Self.eventsPublished(server: server.address) == .integer(0), "a file with a bad line must publish nothing")
+    }
+
+    @Test func publishFileSplitsLargeLines() throws {
+        let server = try ClientEngineServer()
+        defer { server.stop(); server.removeFiles() }
+        let file = server.directory + "/large.jsonl"
+        var lines = (1...3).map { Self.eventLine(primaryKey: $0, dataSize: 400_000) }
+        lines.append(#"{"event": "contact.created", "primaryKey": 4}"#)
+        lines.append(Self.eventLine(primaryKey: 5, dataSize: 400_000))
+        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+
+        let published = try Self.run(["--server", server.address, "--json", "publish", "--file", file])
+        #expect(published.status == 0, "stderr: \(published.error)")
+        #expect(try published.json() == .object(["events": 5, "matchedWebhooks": 0]))
+        #expect(try Self.eventsPublished(server: server.address) == .integer(5))
+    }
+
+    @Test func publishFileNamesOversizedLine() throws {
+        let server = try ClientEngineServer()
+        defer { server.stop(); server.removeFiles() }
+        let file = server.directory + "/big.jsonl"
+        let lines = [
+            Self.eventLine(primaryKey: 1, dataSize: 10), Self.eventLine(primaryKey: 2, dataSize: 1_100_000),
+            Self.eventLine(primaryKey: 3, dataSize: 10),
+        ]
+        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+
+        let rejected = try Self.run(["--server", server.address, "--json", "publish", "--file", file])
+        #expect(rejected.status == 1)
+        #expect(rejected.error.contains("\(file) line 2: the event needs a request of 11"), "stderr: \(rejected.error)")
+        #expect(rejected.error.contains("over the server's maximum frame size of 1048576 bytes"), "stderr: \(rejected.error)")
+        #expect(try Self.eventsPublished(server: server.address) == .integer(0))
+    }
+
+    /// A server on a fresh engine with a small maximum frame size and event payload size, so
+    /// that a file can break a rule the client cannot check.
+    final class LimitedServer {
+        let directory: String
+        let engine: HookwireEngine
+        let server: HookwireServer
+        let address: String
+
+        init(maxFrameSize: Int, maximumPayloadBytes: Int) throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-limited-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            var engineConfiguration = HookwireEngine.Configuration(databasePath: directory + "/hookwire.db")
+            engineConfiguration.maximumPayloadBytes = maximumPayloadBytes
+            engine = try HookwireEngine.open(engineConfiguration)
+            var configuration = ServerConfiguration()
+            configuration.host = "127.0.0.1"
+            configuration.port = 0
+            configuration.eventLoopCount = 1
+            configuration.workerThreadCount = 2
+            configuration.maxFrameSize = maxFrameSize
+            server = HookwireServer(engine: engine, configuration: configuration)
+            address = "127.0.0.1:\(try server.start().port)"
+        }
+
+        /// Stops the server and the engine and removes the temporary directory.
+        func stop() {
+            server.shutdown(gracePeriod: 1)
+            engine.shutdown(timeout: 2)
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+
+    @Test func publishFileUsesAnnouncedFrameSize() throws {
+        let server = try LimitedServer(maxFrameSize: 65_536, maximumPayloadBytes: 10_000)
+        defer { server.stop() }
+        let file = server.directory + "/medium.jsonl"
+        let lines = (1...20).map { Self.eventLine(primaryKey: $0, dataSize: 6_000) }
+        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+
+        let published = try Self.run(["--server", server.address, "--json", "publish", "--file", file])
+        #expect(published.status == 0, "stderr: \(published.error)")
+        #expect(try published.json() == .object(["events": 20, "matchedWebhooks": 0]))
+        #expect(try Self.eventsPublished(server: server.address) == .integer(20))
+
+        let bigFile = server.directory + "/big.jsonl"
+        try Self.eventLine(primaryKey: 1, dataSize: 70_000).write(toFile: bigFile, atomically: true, encoding: .utf8)
+        let rejected = try Self.run(["--server", server.address, "--json", "publish", "--file", bigFile])
+        #expect(rejected.status == 1)
+        #expect(rejected.error.contains("\(bigFile) line 1: the event needs a request of 70"), "stderr: \(rejected.error)")
+        #expect(rejected.error.contains("maximum frame size of 65536 bytes"), "stderr: \(rejected.error)")
+    }
+
+    @Test func publishFileServerRejectionNamesLine() throws {
+        let server = try LimitedServer(maxFrameSize: 1 << 20, maximumPayloadBytes: 10_000)
+        defer { server.stop() }
+        let file = server.directory + "/payload.jsonl"
+        var lines = (1...1000).map { #"{"event": "contact.changed", "primaryKey": \#($0)}"# }
+        lines[699] = Self.eventLine(primaryKey: 700, dataSize: 12_000)
+        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+
+        let rejected = try Self.run(["--server", server.address, "--json", "publish", "--file", file])
+        #expect(rejected.status == 1)
+        #expect(rejected.error.contains("\(file) line 700: event contact.changed is "), "stderr: \(rejected.error)")
+        #expect(!rejected.error.contains("of the batch"), "stderr: \(rejected.error)")
+        #expect(
+            rejected.error.contains("the server published 500 events (lines 1 to 500) before this one and no event after"),
+            "stderr: \(rejected.error)")
+        #expect(try Self.eventsPublished(server: server.address) == .integer(500))
     }
 
     @Test func publishOneEventAndReadStats() throws {
