@@ -43,7 +43,7 @@ extension HookwireEngine {
             throw HookwireError(
                 .tooLarge,
                 "event \(publication.event) is \(size) bytes, over the limit of \(configuration.maximumPayloadBytes) "
-                    + "bytes (maximumPayloadBytes)")
+                    + "bytes (hookwired --max-payload-size, engine setting maximumPayloadBytes, C option max_payload_bytes)")
         }
         return EventRecord(eventId: eventId, event: publication.event, createdAt: now, members: members, data: data)
     }

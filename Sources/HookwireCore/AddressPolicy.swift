@@ -102,8 +102,9 @@ public struct AddressPolicy: Sendable, Hashable {
         }
         if allowedRanges.contains(where: { $0.contains(judged) || $0.contains(address) }) { return nil }
         let text = IPAddressParser.format(address)
-        return "refused to connect to \(text): \(match.name) address in \(match.range); "
-            + "set allowPrivateTargets or add \(match.range) to allowedRanges to allow it"
+        return "refused to connect to \(text): \(match.name) address in \(match.range). To allow it, start "
+            + "hookwired with --allow-range \(match.range) or --allow-private-targets (engine settings "
+            + "allowedRanges and allowPrivateTargets, C option allow_private_targets)"
     }
 }
 
@@ -169,11 +170,24 @@ public enum IPAddressParser {
         if address[0..<10].allSatisfy({ $0 == 0 }), address[10] == 0xFF, address[11] == 0xFF {
             return "::ffff:" + address[12..<16].map(String.init).joined(separator: ".")
         }
-        var groups: [String] = []
-        for index in stride(from: 0, to: 16, by: 2) {
-            groups.append(String(UInt16(address[index]) << 8 | UInt16(address[index + 1]), radix: 16))
+        let groups = stride(from: 0, to: 16, by: 2).map { UInt16(address[$0]) << 8 | UInt16(address[$0 + 1]) }
+        // RFC 5952: the longest run of two or more zero groups, the first of equal ones, becomes "::".
+        var best = (start: 0, count: 0)
+        var run = (start: 0, count: 0)
+        for (index, group) in groups.enumerated() {
+            if group == 0 {
+                if run.count == 0 { run.start = index }
+                run.count += 1
+                if run.count > best.count { best = run }
+            } else {
+                run.count = 0
+            }
         }
-        return groups.joined(separator: ":")
+        let text = groups.map { String($0, radix: 16) }
+        guard best.count >= 2 else { return text.joined(separator: ":") }
+        let head = text[0..<best.start].joined(separator: ":")
+        let tail = text[(best.start + best.count)...].joined(separator: ":")
+        return head + "::" + tail
     }
 }
 

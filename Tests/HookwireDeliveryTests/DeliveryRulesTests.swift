@@ -103,7 +103,19 @@ import Testing
         #expect(message.contains("169.254.169.254"))
         #expect(message.contains("link-local"))
         #expect(message.contains("allowPrivateTargets"))
-        #expect(message.contains("169.254.0.0/16"))
+        #expect(message.contains("--allow-range 169.254.0.0/16"))
+        #expect(message.contains("--allow-private-targets"))
+    }
+
+    @Test func ipv6AddressesUseShortestForm() throws {
+        let cases = [
+            ("::1", "::1"), ("::", "::"), ("fe80::1", "fe80::1"), ("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"),
+            ("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"), ("fd00:0:0:0:0:0:0:0", "fd00::"),
+            ("::ffff:10.0.0.1", "::ffff:10.0.0.1"),
+        ]
+        for (input, expected) in cases {
+            #expect(IPAddressParser.format(try #require(IPAddressParser.parse(input))) == expected, "\(input)")
+        }
     }
 
     @Test func allowPrivateTargetsAllowsEverything() throws {

@@ -87,6 +87,7 @@ import Testing
         } catch let error as HookwireError {
             #expect(error.code == .tooLarge)
             #expect(error.message.contains("2048"))
+            #expect(error.message.contains("--max-payload-size"))
         }
         do {
             _ = try fixture.engine.publish(batch: [EventPublication(event: "a.b"), EventPublication(event: "*")])

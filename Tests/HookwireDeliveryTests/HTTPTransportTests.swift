@@ -112,7 +112,7 @@ import Testing
         #expect(exchange.status == 0)
         #expect(exchange.errorKind == .blockedAddress)
         let error = try #require(exchange.error)
-        #expect(error.contains("127.0.0.1") || error.contains("0:0:0:0:0:0:0:1"))
+        #expect(error.contains("127.0.0.1") || error.contains("::1"))
         #expect(error.contains("allowPrivateTargets"))
         #expect(receiver.requests(path: "/private").isEmpty)
     }
