@@ -3,7 +3,7 @@ public enum EventValidation {
     /// The longest event or entity name accepted, in bytes.
     public static let maximumNameLength = 255
 
-    /// Checks a published event's name: 1 to 255 bytes of letters, digits, `_`, `-` and `.`,
+    /// Checks a published event's name: 1 to 255 bytes of ASCII letters, digits, `_`, `-` and `.`,
     /// with no empty part between full stops. Wildcards belong in subscriptions, not in events.
     ///
     /// - Throws: `invalidArgument` naming the event.
@@ -21,7 +21,7 @@ public enum EventValidation {
             !name.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty)
         else {
             throw HookwireError.invalidArgument(
-                "invalid event name \"\(name)\": expected 1 to \(maximumNameLength) letters, digits, "
+                "invalid event name \"\(name)\": expected 1 to \(maximumNameLength) ASCII letters, digits, "
                     + "'_', '-' or '.', with no empty part between full stops (such as contact.created)")
         }
     }

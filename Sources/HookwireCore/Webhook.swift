@@ -5,6 +5,14 @@ public struct Webhook: Sendable, Hashable {
     /// The type name of the built-in HTTP POST delivery plugin.
     public static let httpType = "webhook"
 
+    /// Headers that Hookwire sets on every request itself, in lowercase. A hook may not set
+    /// them: the signatures, the body's framing and the target's host must not be replaced.
+    public static let reservedHeaderNames: Set<String> = [
+        "content-type", "user-agent", "webhook-id", "webhook-timestamp", "webhook-signature",
+        "x-hookwire-signature", "x-hookwire-event", "x-hookwire-event-id", "x-hookwire-retry", "x-hook-test",
+        "content-length", "host", "expect", "transfer-encoding",
+    ]
+
     /// The primary key. 0 means "not stored yet": saving such a hook creates it.
     public var id: Int64
     /// A label for people. It need not be unique.

@@ -62,7 +62,7 @@ public enum WebhookValidation {
             }
             guard isSubscribable(event) else {
                 throw HookwireError.invalidArgument(
-                    "invalid event \(quotedForMessage(event)): expected an event name of letters, digits, '_', '-' "
+                    "invalid event \(quotedForMessage(event)): expected an event name of ASCII letters, digits, '_', '-' "
                         + "or '.' (such as contact.created), * for every event, or entity.* (such as contact.*) "
                         + "for every event of one entity")
             }
@@ -129,6 +129,11 @@ public enum WebhookValidation {
                 throw HookwireError.invalidArgument(
                     "invalid header name \(quotedForMessage(name)) in headers: must be 1 to \(maximumNameLength) "
                         + "letters, digits or !#$%&'*+-.^_`|~")
+            }
+            guard !Webhook.reservedHeaderNames.contains(name.lowercased()) else {
+                throw HookwireError.invalidArgument(
+                    "invalid header name \(quotedForMessage(name)) in headers: Hookwire sets \(name) on every request "
+                        + "itself, so a hook cannot replace it")
             }
             let valueIsValid = value.utf8.allSatisfy { byte in
                 byte == 0x09 || (byte >= 0x20 && byte != 0x7F)

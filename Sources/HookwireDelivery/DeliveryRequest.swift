@@ -39,12 +39,9 @@ public struct PreparedWebhook: Sendable {
 
 /// Builds the HTTP request of one attempt: the headers, with signatures over the exact body.
 public enum DeliveryRequest {
-    /// Headers that Hookwire sets itself; a hook's own header with one of these names is left out.
-    static let reservedHeaders: Set<String> = [
-        "content-type", "user-agent", "webhook-id", "webhook-timestamp", "webhook-signature",
-        "x-hookwire-signature", "x-hookwire-event", "x-hookwire-event-id", "x-hookwire-retry", "x-hook-test",
-        "content-length", "host", "expect", "transfer-encoding",
-    ]
+    /// Headers that Hookwire sets itself. The registry rejects them on save, and a hook's own
+    /// header with one of these names stored before that check is left out.
+    static let reservedHeaders = Webhook.reservedHeaderNames
 
     /// Returns the request for one attempt.
     ///

@@ -48,7 +48,7 @@ import Testing
     @Test(arguments: ["contact/created", "*.created", "con*tact", "list.category.*", "contact..created", "ÅÆ.x", ".*"])
     func rejectsUnmatchableEvent(_ event: String) {
         #expect(message { $0.events = ["contact.created", event] }
-            == "invalid event \(quotedForMessage(event)): expected an event name of letters, digits, '_', '-' "
+            == "invalid event \(quotedForMessage(event)): expected an event name of ASCII letters, digits, '_', '-' "
                 + "or '.' (such as contact.created), * for every event, or entity.* (such as contact.*) "
                 + "for every event of one entity")
     }
@@ -88,6 +88,16 @@ import Testing
         #expect(message { $0.headers = ["X-A": "1\r\nInjected: yes"] }?
             .hasPrefix(#"invalid value "1\r\nInjected: yes" of header X-A in headers"#) == true)
         #expect(message { $0.headers = ["X-A": "a\u{0}"] }?.hasPrefix(#"invalid value "a\u0000" of header X-A"#) == true)
+    }
+
+    @Test func rejectsHeadersHookwireSets() {
+        for name in ["Host", "webhook-signature", "Content-Type", "X-Hookwire-Event", "content-length"] {
+            #expect(
+                message { $0.headers = [name: "forged"] }
+                    == "invalid header name \"\(name)\" in headers: Hookwire sets \(name) on every request itself, "
+                    + "so a hook cannot replace it")
+        }
+        #expect(message { $0.headers = ["X-Tenant": "north", "Authorization": "Bearer t"] } == nil)
     }
 
     @Test func secretNeverQuoted() {
