@@ -71,17 +71,21 @@ extension HookwireEngine {
             func check(_ condition: Bool, _ message: @autoclosure () -> String) throws {
                 if !condition { throw HookwireError.invalidArgument(message()) }
             }
+            /// Returns seconds as a person writes them: "15 s", "0.5 s".
+            func seconds(_ value: Double) -> String {
+                value.isFinite && value == value.rounded() && abs(value) < 1e15 ? "\(Int(value)) s" : "\(value) s"
+            }
             try check(maximumPayloadBytes > 0, "invalid maximumPayloadBytes \(maximumPayloadBytes): expected more than 0")
             try check(maximumInFlight > 0, "invalid maximumInFlight \(maximumInFlight): expected more than 0")
             try check(
                 maximumInFlightPerWebhook > 0,
                 "invalid maximumInFlightPerWebhook \(maximumInFlightPerWebhook): expected more than 0")
-            try check(connectTimeout > 0, "invalid connectTimeout \(connectTimeout): expected more than 0 seconds")
-            try check(requestTimeout > 0, "invalid requestTimeout \(requestTimeout): expected more than 0 seconds")
+            try check(connectTimeout > 0, "invalid connectTimeout \(seconds(connectTimeout)): expected more than 0 s")
+            try check(requestTimeout > 0, "invalid requestTimeout \(seconds(requestTimeout)): expected more than 0 s")
             try check(
                 leaseDuration > requestTimeout,
-                "invalid leaseDuration \(leaseDuration): expected more than requestTimeout (\(requestTimeout) seconds)")
-            try check(retention >= 0, "invalid retention \(retention): expected 0 or more seconds")
+                "invalid leaseDuration \(seconds(leaseDuration)): expected more than requestTimeout (\(seconds(requestTimeout)))")
+            try check(retention >= 0, "invalid retention \(seconds(retention)): expected 0 s or more")
             try check(pluginThreads > 0, "invalid pluginThreads \(pluginThreads): expected more than 0")
             try check(
                 retrySchedule.delays.allSatisfy { $0 >= 0 && $0.isFinite },

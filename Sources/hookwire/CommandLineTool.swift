@@ -81,7 +81,8 @@ enum CommandLineTool {
             return 0
         }
         guard let command = commands.first(where: { $0.name == name }) else {
-            writeError("hookwire: unknown command \"\(name)\"\n\n\(overview)")
+            let kind = name.hasPrefix("-") ? "option" : "command"
+            writeError("hookwire: unknown \(kind) \"\(name)\"\n\n\(overview)")
             return 2
         }
         if options.help {

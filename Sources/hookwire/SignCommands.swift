@@ -167,7 +167,9 @@ func runVerifyCommand(_ arguments: [String]) -> Int32 {
         print("valid")
         return 0
     } catch {
-        print("invalid: \(error.code): \(error.message)")
+        // "invalid: CODE: MESSAGE", unless the message already starts with the code's words.
+        let code = "\(error.code)"
+        print(error.message.hasPrefix(code) ? "invalid: \(error.message)" : "invalid: \(code): \(error.message)")
         return 1
     }
 }

@@ -158,6 +158,7 @@ import Testing
             (["get"], "missing ID"),
             (["get", "abc"], "ID must be a positive integer, got \"abc\""),
             (["frobnicate"], "unknown command \"frobnicate\""),
+            (["--bogus", "list"], "unknown option \"--bogus\""),
             (["list", "--bogus"], "unknown option --bogus"),
             (["save", "--state", "sleeping"], "got \"sleeping\""),
             (["save", "--header", "novalue"], "needs KEY=VALUE, got \"novalue\""),

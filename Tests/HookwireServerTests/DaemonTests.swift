@@ -140,7 +140,7 @@ final class Daemon: Sendable {
         defer { try? FileManager.default.removeItem(atPath: database) }
         let cases: [([String], String)] = [
             (["--ca-file", "/nonexistent/ca.pem"], "invalid --ca-file /nonexistent/ca.pem: no readable file there"),
-            (["--lease", "10s", "--request-timeout", "15s"], "invalid --lease 10.0: expected more than --request-timeout"),
+            (["--lease", "10s", "--request-timeout", "15s"], "invalid --lease 10 s: expected more than --request-timeout (15 s)"),
         ]
         for (flags, expected) in cases {
             let daemon = try Daemon(["--db", database] + flags)
