@@ -10,10 +10,8 @@ enum CallResult: Sendable {
 
     /// Converts an error thrown by the engine or by a message decoder into a failure.
     static func failure(_ error: any Error) -> CallResult {
-        if let error = error as? HookwireError {
-            return .failure(StatusCode(error.code), error.message, error.code)
-        }
-        return .failure(.internal, "\(error)", .internalError)
+        let failure = CallFailure(error)
+        return .failure(failure.status, failure.message, failure.code)
     }
 }
 
@@ -55,4 +53,20 @@ struct CallFailure: Error, Sendable {
     var status: StatusCode
     var message: String
     var code: HookwireError.Code?
+
+    init(status: StatusCode, message: String, code: HookwireError.Code?) {
+        self.status = status
+        self.message = message
+        self.code = code
+    }
+
+    /// Converts an error thrown by the engine or by a message decoder: a `HookwireError` keeps
+    /// its code, and any other error is an internal one.
+    init(_ error: any Error) {
+        if let error = error as? HookwireError {
+            self.init(status: StatusCode(error.code), message: error.message, code: error.code)
+        } else {
+            self.init(status: .internal, message: "\(error)", code: .internalError)
+        }
+    }
 }

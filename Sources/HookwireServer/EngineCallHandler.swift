@@ -159,8 +159,19 @@ final class EngineCallHandler: CallHandler {
         } catch {
             return .failure(CallFailure(status: .invalidArgument, message: "malformed Watch request: \(error)", code: .invalidArgument))
         }
-        let subscription = EngineWatch(engine: engine)
         let webhookId = message.webhookId
+        // Watching a hook that does not exist would wait forever for nothing.
+        if let webhookId {
+            do {
+                guard try registry.get(id: webhookId) != nil else {
+                    return .failure(
+                        CallFailure(status: .notFound, message: "webhook \(webhookId) not found", code: .notFound))
+                }
+            } catch {
+                return .failure(CallFailure(error))
+            }
+        }
+        let subscription = EngineWatch(engine: engine)
         let token = engine.watch { [subscription] outcome in
             guard !subscription.isCancelled else { return }
             if let webhookId, outcome.delivery.webhookId != webhookId { return }

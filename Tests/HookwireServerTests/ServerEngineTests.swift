@@ -226,6 +226,15 @@ func wireHook(_ name: String, url: String = "https://hooks.example.com/crm", eve
         #expect(abs(rotated.previousExpiresUnixMilliseconds - dayFromNow) < 60_000)
     }
 
+    @Test func watchOfUnknownWebhookNotFound() throws {
+        let fixture = try EngineTestServer()
+        let client = try fixture.client()
+        let error = try client.call(.watch, Wire.WatchRequest(webhookId: 987_654), stream: 1)
+        #expect(error.type == .error)
+        #expect(error.status == .notFound)
+        #expect(try Wire.Status(decoding: error.payload).message == "webhook 987654 not found")
+    }
+
     @Test func watchStreamsOutcomesUntilCancelled() throws {
         let receiver = try LoopbackHTTPReceiver()
         defer { receiver.stop() }
