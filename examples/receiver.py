@@ -85,11 +85,17 @@ def make_handler(verifier, log_path, status):
     return Handler
 
 
+class Server(ThreadingHTTPServer):
+    # Hookwire opens up to 8 connections at once per hook (its default), more than the
+    # listen backlog of 5 that socketserver uses.
+    request_queue_size = 128
+
+
 def main():
     arguments = parse_arguments()
     verifier = Webhook(arguments.secret)
-    server = ThreadingHTTPServer((arguments.host, arguments.port),
-                                 make_handler(verifier, arguments.log, arguments.status))
+    server = Server((arguments.host, arguments.port),
+                    make_handler(verifier, arguments.log, arguments.status))
     print(f"receiver listening on http://{arguments.host}:{server.server_port}/", flush=True)
     try:
         server.serve_forever()
