@@ -73,7 +73,7 @@ final class Transfer {
         } else if result != CURLE_OK {
             var urlPointer: UnsafePointer<CChar>? = nil
             _ = hw_curl_easy_getinfo_string(handle, CURLINFO_EFFECTIVE_URL, &urlPointer)
-            let url = urlPointer.map { Transfer.redactingUserInfo(String(cString: $0)) } ?? "the target"
+            let url = urlPointer.map { Transfer.redactingCredentials(String(cString: $0)) } ?? "the target"
             exchange.status = 0
             exchange.errorKind = Transfer.kind(of: result)
             // libcurl's detailed message names the check or address that failed, and its
@@ -85,13 +85,24 @@ final class Transfer {
         return exchange
     }
 
-    /// Returns the URL with any `user:password@` part replaced by `***@`, because attempt errors
-    /// end up in logs, `last-error` output and the attempts listing.
-    static func redactingUserInfo(_ url: String) -> String {
+    /// Returns the URL with any `user:password@` part replaced by `***@` and the value of each
+    /// query parameter by `***`. Attempt errors end up in logs, `last-error` output and the
+    /// attempts listing, and receivers often take a token in the query (`?token=...`).
+    static func redactingCredentials(_ url: String) -> String {
         guard let schemeEnd = url.range(of: "://") else { return url }
         let authorityEnd = url[schemeEnd.upperBound...].firstIndex(where: { "/?#".contains($0) }) ?? url.endIndex
-        guard let at = url[schemeEnd.upperBound..<authorityEnd].lastIndex(of: "@") else { return url }
-        return String(url[..<schemeEnd.upperBound]) + "***" + String(url[at...])
+        var redacted = String(url[..<authorityEnd])
+        if let at = url[schemeEnd.upperBound..<authorityEnd].lastIndex(of: "@") {
+            redacted = String(url[..<schemeEnd.upperBound]) + "***" + String(url[at..<authorityEnd])
+        }
+        let rest = url[authorityEnd...]
+        guard let queryStart = rest.firstIndex(of: "?") else { return redacted + rest }
+        let queryEnd = rest[queryStart...].firstIndex(of: "#") ?? rest.endIndex
+        let parameters = rest[rest.index(after: queryStart)..<queryEnd].split(separator: "&", omittingEmptySubsequences: false)
+        let query = parameters.map { parameter in
+            parameter.firstIndex(of: "=").map { parameter[..<$0] + "=***" } ?? parameter
+        }
+        return redacted + rest[..<queryStart] + "?" + query.joined(separator: "&") + rest[queryEnd...]
     }
 
     static func kind(of code: CURLcode) -> DeliveryErrorKind {

@@ -172,7 +172,7 @@ final class Daemon: Sendable {
         let published = try ClientCommandLineTests.run(server + ["publish", "contact.created"])
         #expect(published.status == 0, "stderr: \(published.error)")
 
-        #expect(try eventually(seconds: 10) { receiver.requests + proxy.requests >= 1 })
+        #expect(eventually(seconds: 10) { receiver.requests + proxy.requests >= 1 })
         #expect(receiver.requests == 1)
         #expect(proxy.requests == 0)
         kill(daemon.process.processIdentifier, SIGTERM)
