@@ -11,17 +11,18 @@ enum CommandLineTool {
     static let externalCommands: [ExternalCommand] = [
         ExternalCommand(
             name: "sign", summary: "Print the signature of a payload (see `hookwire sign --help`).",
-            run: { runSignCommand($0) }),
+            run: { runSignCommand($0, json: $1) }),
         ExternalCommand(
             name: "verify", summary: "Verify a delivery's signature headers (see `hookwire verify --help`).",
-            run: { runVerifyCommand($0) }),
+            run: { runVerifyCommand($0, json: $1) }),
     ]
 
-    /// A subcommand that parses its own arguments and returns its own exit status.
+    /// A subcommand that parses its own arguments and returns its own exit status. It gets the
+    /// arguments after its name, and whether `--json` came before it.
     struct ExternalCommand: Sendable {
         var name: String
         var summary: String
-        var run: @Sendable ([String]) -> Int32
+        var run: @Sendable ([String], Bool) -> Int32
     }
 
     static var overview: String {
@@ -52,7 +53,7 @@ enum CommandLineTool {
         if let position = commandPosition(in: arguments),
             let external = externalCommands.first(where: { $0.name == arguments[position] })
         {
-            return external.run(Array(arguments[(position + 1)...]))
+            return external.run(Array(arguments[(position + 1)...]), arguments[..<position].contains("--json"))
         }
 
         let options: GlobalOptions

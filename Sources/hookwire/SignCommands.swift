@@ -34,6 +34,8 @@ private let signUsage = """
                            scheme.
       -h, --help           Print this help.
 
+    With `hookwire --json sign`, the output is {"scheme":...,"signature":...}.
+
     Exit status: 0 when the signature was printed, 2 on a usage error.
     """
 
@@ -60,6 +62,9 @@ private let verifyUsage = """
                            in either direction. Default: 300.
       -h, --help           Print this help.
 
+    With `hookwire --json verify`, the output is {"valid":true}, or {"valid":false,"code":...,
+    "message":...}.
+
     Exit status: 0 valid, 1 invalid (the reason is printed), 2 usage error.
     """
 
@@ -74,7 +79,8 @@ private struct SignUsageError: Error {
 }
 
 /// Runs `hookwire sign` with the arguments after the subcommand and returns the exit status.
-func runSignCommand(_ arguments: [String]) -> Int32 {
+/// With `json`, the signature is printed as `{"scheme":…,"signature":…}`.
+func runSignCommand(_ arguments: [String], json: Bool = false) -> Int32 {
     do {
         let options = try SignCommandOptions(
             arguments, valueFlags: ["--secret", "--scheme", "--id", "--timestamp"], usage: signUsage)
@@ -85,6 +91,9 @@ func runSignCommand(_ arguments: [String]) -> Int32 {
         let scheme = try options.scheme()
         let keys = try options.signingKeys()
         let body = try readBody(options.file)
+        func printSignature(_ signature: String) {
+            print(json ? OrderedJSON.object([("scheme", .string(scheme.rawValue)), ("signature", .string(signature))]).serialized() : signature)
+        }
 
         switch scheme {
         case .standard:
@@ -97,7 +106,7 @@ func runSignCommand(_ arguments: [String]) -> Int32 {
             guard let timestamp = parseSeconds(timestampText) else {
                 throw SignUsageError(message: "--timestamp '\(timestampText)' is not an integer number of Unix seconds")
             }
-            print(StandardWebhooks.signatureHeaderValue(id: id, timestamp: timestamp, body: body, keys: keys))
+            printSignature(StandardWebhooks.signatureHeaderValue(id: id, timestamp: timestamp, body: body, keys: keys))
         case .body, .github:
             guard keys.count == 1 else {
                 throw SignUsageError(message: "the \(scheme.rawValue) scheme signs with one secret, \(keys.count) were given")
@@ -105,7 +114,7 @@ func runSignCommand(_ arguments: [String]) -> Int32 {
             if options.values["--id"] != nil || options.values["--timestamp"] != nil {
                 throw SignUsageError(message: "the \(scheme.rawValue) scheme signs the body only; remove --id and --timestamp")
             }
-            print(scheme == .body
+            printSignature(scheme == .body
                 ? BodySignature.base64Signature(of: body, key: keys[0])
                 : BodySignature.gitHubSignature(of: body, key: keys[0]))
         }
@@ -120,7 +129,8 @@ func runSignCommand(_ arguments: [String]) -> Int32 {
 }
 
 /// Runs `hookwire verify` with the arguments after the subcommand and returns the exit status.
-func runVerifyCommand(_ arguments: [String]) -> Int32 {
+/// With `json`, the verdict is printed as `{"valid":true}`, or with `code` and `message` when invalid.
+func runVerifyCommand(_ arguments: [String], json: Bool = false) -> Int32 {
     let request: (scheme: SignatureSchemeOption, keys: [SigningKey], headers: [(name: String, value: String)],
         tolerance: Int64, body: [UInt8])
     do {
@@ -164,12 +174,16 @@ func runVerifyCommand(_ arguments: [String]) -> Int32 {
             let value = try headerValue(BodySignature.gitHubHeaderName, in: request.headers)
             try BodySignature.verifyGitHub(value, body: request.body, keys: request.keys)
         }
-        print("valid")
+        print(json ? OrderedJSON.object([("valid", .bool(true))]).serialized() : "valid")
         return 0
     } catch {
-        // "invalid: CODE: MESSAGE", unless the message already starts with the code's words.
         let code = "\(error.code)"
-        print(error.message.hasPrefix(code) ? "invalid: \(error.message)" : "invalid: \(code): \(error.message)")
+        if json {
+            print(OrderedJSON.object([("valid", .bool(false)), ("code", .string(code)), ("message", .string(error.message))]).serialized())
+        } else {
+            // "invalid: CODE: MESSAGE", unless the message already starts with the code's words.
+            print(error.message.hasPrefix(code) ? "invalid: \(error.message)" : "invalid: \(code): \(error.message)")
+        }
         return 1
     }
 }

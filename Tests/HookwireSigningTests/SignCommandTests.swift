@@ -148,6 +148,29 @@ struct SignCommandTests {
         #expect(missing.standardOutput == "invalid: missing header X-Hookwire-Signature\n")
     }
 
+    @Test func jsonOutputForScripts() throws {
+        let signed = try run([
+            "--json", "sign", "--secret", SpecificationVector.secret, "--id", SpecificationVector.id,
+            "--timestamp", String(SpecificationVector.timestamp),
+        ], input: Array(SpecificationVector.body.utf8))
+        #expect(signed.status == 0, "\(signed.standardError)")
+        #expect(signed.standardOutput == #"{"scheme":"standard","signature":"\#(SpecificationVector.signature)"}"# + "\n")
+
+        let input = Array("Hello, World!".utf8)
+        let secret = "It's a Secret to Everybody"
+        let valid = try run(
+            ["--json", "verify", "--scheme", "body", "--header", "x-hookwire-signature: dXEH6g6yUJ/CESIczphLijdXC211hsIsRvQ3nIsEPhc="],
+            input: input, secret: secret)
+        #expect(valid.status == 0)
+        #expect(valid.standardOutput == #"{"valid":true}"# + "\n")
+
+        let missing = try run(["--json", "verify", "--scheme", "body", "--header", "a: b"], input: input, secret: secret)
+        #expect(missing.status == 1)
+        #expect(
+            missing.standardOutput
+                == #"{"valid":false,"code":"missing header","message":"missing header X-Hookwire-Signature"}"# + "\n")
+    }
+
     @Test func usageErrorsExitWithStatus2() throws {
         let cases: [(arguments: [String], message: String)] = [
             (["sign", "--id", "m", "--timestamp", "1"], "give the secret with --secret or the HOOKWIRE_SECRET"),
