@@ -10,7 +10,7 @@ enum WebhookCommands {
         name: "save",
         summary: "Create a webhook, or change one with --id. Prints the stored hook; a new hook's secret is printed once.",
         synopsis:
-            "save [--id ID] [--name NAME] [--url URL] [--events A,B] [--type TYPE] [--state STATE] [--secret SECRET] [--header K=V]... [--property K=V]... [--app-token TOKEN] [--description TEXT]",
+            "save [--id ID] [--name NAME] [--url URL] [--events A,B] [--type TYPE] [--state STATE] [--secret SECRET] [--header K=V]... [--remove-header K]... [--property K=V]... [--remove-property K]... [--app-token TOKEN] [--description TEXT]",
         details: """
               --id ID             change this hook; only the options given are changed
               --name NAME         a label for people
@@ -20,14 +20,17 @@ enum WebhookCommands {
               --state STATE       Active, Stopped or TooManyErrors
               --secret SECRET     the signing secret (default: a generated whsec_ secret)
               --header K=V        an HTTP header sent with every delivery; repeatable
+              --remove-header K   drop a header of the hook, in any letter case; repeatable
               --property K=V      a key added to every delivery body, V parsed as JSON when it
                                   is valid JSON and kept as a string otherwise; repeatable
-              --app-token TOKEN   the owning application's token
+              --remove-property K drop a property of the hook; repeatable
+              --app-token TOKEN   the owning application's token; '' clears it
               --description TEXT  free text
             """,
         options: [
             .value("id"), .value("name"), .value("url"), .value("events"), .value("type"), .value("state"),
-            .value("secret"), .repeated("header"), .repeated("property"), .value("app-token"), .value("description"),
+            .value("secret"), .repeated("header"), .repeated("remove-header"), .repeated("property"),
+            .repeated("remove-property"), .value("app-token"), .value("description"),
         ],
         run: { context, arguments in
             _ = try arguments.requirePositionals()
@@ -60,6 +63,9 @@ enum WebhookCommands {
             webhook.state = state
         }
         if let secret = arguments.value("secret") { webhook.secret = secret }
+        let removedHeaders = Set(arguments.allValues("remove-header").map { $0.lowercased() })
+        webhook.headers = webhook.headers.filter { !removedHeaders.contains($0.key.lowercased()) }
+        for key in arguments.allValues("remove-property") { webhook.properties[key] = nil }
         if arguments.has("header") {
             webhook.headers.merge(try arguments.keyValuePairs("header")) { _, new in new }
         }
@@ -68,7 +74,8 @@ enum WebhookCommands {
                 webhook.properties[key] = (try? JSONValue(parsing: text)) ?? .string(text)
             }
         }
-        if let token = arguments.value("app-token") { webhook.applicationToken = token.isEmpty ? nil : token }
+        // An empty token clears the stored one; nil, when the option is absent, keeps it.
+        if let token = arguments.value("app-token") { webhook.applicationToken = token }
         if let description = arguments.value("description") { webhook.description = description }
     }
 

@@ -153,6 +153,33 @@ import Testing
         #expect(missing.error.contains("webhook \(id) not found"))
     }
 
+    @Test func saveRemovesHeadersPropertiesAndToken() throws {
+        let server = try ClientEngineServer()
+        defer { server.stop(); server.removeFiles() }
+        let global = ["--server", server.address, "--json"]
+        let saved = try Self.run(
+            global + [
+                "save", "--name", "Trimmed", "--url", "https://example.invalid/t", "--events", "*",
+                "--header", "X-Team=sales", "--header", "X-Keep=1", "--property", "region=north",
+                "--property", "tier=2", "--app-token", "crm",
+            ])
+        guard case .object(let created) = try saved.json(), case .integer(let id)? = created["id"] else {
+            throw HookwireError.invalidArgument("save failed: \(saved.error)")
+        }
+        #expect(created["appToken"] == "crm")
+
+        let changed = try Self.run(
+            global + [
+                "save", "--id", String(id), "--remove-header", "x-team", "--remove-property", "region",
+                "--app-token", "",
+            ])
+        #expect(changed.status == 0, "stderr: \(changed.error)")
+        guard case .object(let updated) = try changed.json() else { throw HookwireError.invalidArgument(changed.output) }
+        #expect(updated["headers"] == .object(["X-Keep": "1"]))
+        #expect(updated["properties"] == .object(["tier": 2]))
+        #expect(updated["appToken"] == .null)
+    }
+
     @Test func usageErrorsExitWithTwo() throws {
         let cases: [([String], String)] = [
             (["get"], "missing ID"),
