@@ -74,7 +74,7 @@ enum WebhookCommands {
                 webhook.properties[key] = (try? JSONValue(parsing: text)) ?? .string(text)
             }
         }
-        // An empty token clears the stored one; nil, when the option is absent, keeps it.
+        // An empty token clears the stored one. Without the option the token is nil, which keeps it.
         if let token = arguments.value("app-token") { webhook.applicationToken = token }
         if let description = arguments.value("description") { webhook.description = description }
     }
