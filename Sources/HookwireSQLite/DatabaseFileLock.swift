@@ -30,22 +30,35 @@ public final class DatabaseFileLock: Sendable {
     }
 
     /// Returns this process's lock of the database file at `databasePath`, taking it when this
-    /// process does not hold it yet.
+    /// process does not hold it yet. The lock file sits beside the file the path resolves to,
+    /// so symbolic links and relative spellings of one database share one lock.
     ///
-    /// - Returns: nil for `:memory:`, URIs and empty paths, and when the lock file cannot be
-    ///   created (a read-only directory): SQLite then reports what it cannot do.
-    /// - Throws: `unavailable` when another process holds the lock, with that process's id;
-    ///   `storage` when `flock` fails for another reason.
+    /// - Returns: nil for in-memory databases and empty paths, and when the database's
+    ///   directory does not exist: SQLite then reports that it cannot create the file.
+    /// - Throws: `unavailable` with the holder's process id when another process holds the
+    ///   lock. `storage` when the lock file cannot be opened or `flock` fails otherwise.
     public static func acquire(forDatabase databasePath: String) throws -> DatabaseFileLock? {
-        guard databasePath != ":memory:", !databasePath.isEmpty, !databasePath.hasPrefix("file:") else { return nil }
-        let lockPath = databasePath + ".lock"
-        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { return nil }
+        guard let file = filePath(of: databasePath) else { return nil }
+        let lockPath = canonicalFilePath(file) + ".lock"
+        var descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if descriptor < 0 && (errno == EACCES || errno == EPERM) {
+            // flock needs no write permission, so a lock file that another user created works.
+            descriptor = open(lockPath, O_RDONLY | O_CLOEXEC)
+        }
+        guard descriptor >= 0 else {
+            let reason = errno
+            if reason == ENOENT { return nil }
+            throw HookwireError(
+                .storage,
+                "failed to open the lock file \(lockPath): \(String(cString: strerror(reason))); Hookwire needs it "
+                    + "to keep other processes off \(databasePath)")
+        }
         // Keyed by the lock file's device and inode, which do not depend on how the path is spelled.
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {
+            let reason = errno
             close(descriptor)
-            return nil
+            throw HookwireError(.storage, "failed to read the lock file \(lockPath): \(String(cString: strerror(reason)))")
         }
         var isAdopted = false
         defer { if !isAdopted { close(descriptor) } }
@@ -71,12 +84,33 @@ public final class DatabaseFileLock: Sendable {
         }
     }
 
-    /// Returns the process id that the lock's holder wrote into the file, or nil.
+    /// Returns the file a database path names: the path itself, or the path of a `file:` URI.
+    /// Returns nil for in-memory databases (`:memory:`, `mode=memory`) and empty paths.
+    static func filePath(of databasePath: String) -> String? {
+        guard databasePath != ":memory:", !databasePath.isEmpty else { return nil }
+        guard databasePath.hasPrefix("file:") else { return databasePath }
+        var rest = Substring(databasePath.dropFirst("file:".count))
+        let queryStart = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) ?? rest.endIndex
+        if rest[queryStart...].contains("mode=memory") { return nil }
+        rest = rest[..<queryStart]
+        if rest.hasPrefix("//") {
+            // file://HOST/path: SQLite takes an empty host or localhost.
+            let afterSlashes = rest.dropFirst(2)
+            rest = afterSlashes[(afterSlashes.firstIndex(of: "/") ?? afterSlashes.endIndex)...]
+        }
+        let path = String(rest).removingPercentEncoding ?? String(rest)
+        return path.isEmpty || path == ":memory:" ? nil : path
+    }
+
+    /// Returns the process id that the lock's holder wrote into the file, or nil when there is
+    /// none or no such process runs (a holder that could only open the file read-only leaves
+    /// an earlier id behind).
     private static func recordedProcess(_ descriptor: Int32) -> Int32? {
         var buffer = [UInt8](repeating: 0, count: 32)
         let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
         guard count > 0 else { return nil }
         let text = String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return Int32(text)
+        guard let process = Int32(text), process > 0, kill(process, 0) == 0 || errno == EPERM else { return nil }
+        return process
     }
 }

@@ -15,7 +15,7 @@ final class PerFileRegistry<Object: AnyObject & Sendable>: Sendable {
     /// yet. `:memory:`, URIs and empty paths name no shared file, so each call makes a new one.
     func object(forPath path: String, make: () -> Object) -> Object {
         guard path != ":memory:", !path.isEmpty, !path.hasPrefix("file:") else { return make() }
-        return object(forKey: Self.canonicalPath(path), make: make)
+        return object(forKey: canonicalFilePath(path), make: make)
     }
 
     /// Returns the object registered under `key`, made by `make` when there is none. When `make`
@@ -29,12 +29,27 @@ final class PerFileRegistry<Object: AnyObject & Sendable>: Sendable {
             return object
         }
     }
+}
 
-    /// Resolves symbolic links and relative parts, so that two spellings of one file share an
-    /// object. Returns `path` when it cannot be resolved, as for a file not created yet.
-    private static func canonicalPath(_ path: String) -> String {
-        guard let resolved = realpath(path, nil) else { return path }
+/// Resolves symbolic links and relative parts, so that two spellings of one file give one
+/// path. A file not created yet, or a symbolic link to one, is resolved through its directory.
+/// Returns `path` when nothing resolves.
+func canonicalFilePath(_ path: String) -> String {
+    if let resolved = realpath(path, nil) {
         defer { free(resolved) }
         return String(cString: resolved)
     }
+    // A dangling link: follow it by hand to the name SQLite would create.
+    var target = path
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    for _ in 0..<40 {
+        let count = readlink(target, &buffer, buffer.count - 1)
+        guard count > 0 else { break }
+        let link = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        target = link.hasPrefix("/") ? link : URL(fileURLWithPath: target).deletingLastPathComponent().appendingPathComponent(link).path
+    }
+    let url = URL(fileURLWithPath: target)
+    guard let directory = realpath(url.deletingLastPathComponent().path, nil) else { return path }
+    defer { free(directory) }
+    return URL(fileURLWithPath: String(cString: directory)).appendingPathComponent(url.lastPathComponent).path
 }

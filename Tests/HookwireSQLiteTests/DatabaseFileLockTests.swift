@@ -39,6 +39,10 @@ import Testing
 
         let error = try #require(throws: HookwireError.self) { try SQLiteDeliveryStore(path: database) }
         #expect(error.code == .unavailable)
+        let throughLink = directory.path("link.db")
+        try FileManager.default.createSymbolicLink(atPath: throughLink, withDestinationPath: database)
+        let linked = try #require(throws: HookwireError.self) { try SQLiteDeliveryStore(path: throughLink) }
+        #expect(linked.code == .unavailable)
         #expect(error.message.contains("database \(database) is in use by another process"))
         #expect(error.message.contains(database + ".lock"))
 
@@ -50,6 +54,38 @@ import Testing
 
     @Test func memoryDatabaseTakesNoLock() throws {
         #expect(try DatabaseFileLock.acquire(forDatabase: ":memory:") == nil)
+        #expect(try DatabaseFileLock.acquire(forDatabase: "file:scratch?mode=memory") == nil)
+    }
+
+    @Test func symlinkAndURIShareLock() throws {
+        let directory = try TemporaryDirectory()
+        let real = directory.path("real.db")
+        _ = try SQLiteDeliveryStore(path: real)
+        try FileManager.default.createSymbolicLink(atPath: directory.path("alias.db"), withDestinationPath: real)
+
+        let lock = try #require(try DatabaseFileLock.acquire(forDatabase: real))
+        #expect(try DatabaseFileLock.acquire(forDatabase: directory.path("alias.db")) === lock)
+        #expect(try DatabaseFileLock.acquire(forDatabase: "file:" + real + "?cache=private") === lock)
+        #expect(lock.path.hasSuffix("/real.db.lock"))
+        #expect(!FileManager.default.fileExists(atPath: directory.path("alias.db.lock")))
+    }
+
+    @Test func uriPathsNameTheirFile() {
+        #expect(DatabaseFileLock.filePath(of: "hooks.db") == "hooks.db")
+        #expect(DatabaseFileLock.filePath(of: "file:/srv/hooks.db?mode=rwc") == "/srv/hooks.db")
+        #expect(DatabaseFileLock.filePath(of: "file:///srv/my%20hooks.db") == "/srv/my hooks.db")
+        #expect(DatabaseFileLock.filePath(of: "file://localhost/srv/hooks.db") == "/srv/hooks.db")
+        #expect(DatabaseFileLock.filePath(of: "file:relative.db#part") == "relative.db")
+        #expect(DatabaseFileLock.filePath(of: "") == nil)
+    }
+
+    @Test func unusableLockFileRefusesStore() throws {
+        let directory = try TemporaryDirectory()
+        let database = directory.path("blocked.db")
+        try FileManager.default.createDirectory(atPath: database + ".lock", withIntermediateDirectories: false)
+        let error = try #require(throws: HookwireError.self) { try SQLiteDeliveryStore(path: database) }
+        #expect(error.code == .storage)
+        #expect(error.message.hasPrefix("failed to open the lock file \(database).lock: Is a directory"))
     }
 }
 
