@@ -85,9 +85,10 @@ final class Transfer {
         return exchange
     }
 
-    /// Returns the URL with any `user:password@` part replaced by `***@` and the value of each
-    /// query parameter by `***`. Attempt errors end up in logs, `last-error` output and the
-    /// attempts listing, and receivers often take a token in the query (`?token=...`).
+    /// Returns the URL with any `user:password@` part replaced by `***@`, the value of each
+    /// query parameter (or a parameter without a name) by `***`, and any fragment by `***`.
+    /// Attempt errors end up in logs, `last-error` output and the attempts listing, and
+    /// receivers often take a token in the query (`?token=...` or `?TOKEN`).
     static func redactingCredentials(_ url: String) -> String {
         guard let schemeEnd = url.range(of: "://") else { return url }
         let authorityEnd = url[schemeEnd.upperBound...].firstIndex(where: { "/?#".contains($0) }) ?? url.endIndex
@@ -96,13 +97,17 @@ final class Transfer {
             redacted = String(url[..<schemeEnd.upperBound]) + "***" + String(url[at..<authorityEnd])
         }
         let rest = url[authorityEnd...]
-        guard let queryStart = rest.firstIndex(of: "?") else { return redacted + rest }
-        let queryEnd = rest[queryStart...].firstIndex(of: "#") ?? rest.endIndex
-        let parameters = rest[rest.index(after: queryStart)..<queryEnd].split(separator: "&", omittingEmptySubsequences: false)
-        let query = parameters.map { parameter in
-            parameter.firstIndex(of: "=").map { parameter[..<$0] + "=***" } ?? parameter
+        let fragmentStart = rest.firstIndex(of: "#") ?? rest.endIndex
+        let fragment = fragmentStart < rest.endIndex ? "#***" : ""
+        let beforeFragment = rest[..<fragmentStart]
+        guard let queryStart = beforeFragment.firstIndex(of: "?") else { return redacted + beforeFragment + fragment }
+        let parameters = beforeFragment[beforeFragment.index(after: queryStart)...].split(
+            separator: "&", omittingEmptySubsequences: false)
+        let query = parameters.map { parameter -> String in
+            guard !parameter.isEmpty else { return "" }
+            return parameter.firstIndex(of: "=").map { parameter[..<$0] + "=***" } ?? "***"
         }
-        return redacted + rest[..<queryStart] + "?" + query.joined(separator: "&") + rest[queryEnd...]
+        return redacted + beforeFragment[..<queryStart] + "?" + query.joined(separator: "&") + fragment
     }
 
     static func kind(of code: CURLcode) -> DeliveryErrorKind {
