@@ -5,13 +5,24 @@ public struct Webhook: Sendable, Hashable {
     /// The type name of the built-in HTTP POST delivery plugin.
     public static let httpType = "webhook"
 
-    /// Headers that Hookwire sets on every request itself, in lowercase. A hook may not set
-    /// them: the signatures, the body's framing and the target's host must not be replaced.
+    /// Headers that Hookwire sets on every request itself or that control the connection, in
+    /// lowercase. A hook may not set them: the signatures, the body's framing, the target's
+    /// host and the connection's handling must not be replaced. Every `webhook-` and
+    /// `x-hookwire-` header is reserved too (`isReservedHeader(_:)`).
     public static let reservedHeaderNames: Set<String> = [
         "content-type", "user-agent", "webhook-id", "webhook-timestamp", "webhook-signature",
         "x-hookwire-signature", "x-hookwire-event", "x-hookwire-event-id", "x-hookwire-retry", "x-hook-test",
-        "content-length", "host", "expect", "transfer-encoding",
+        "content-length", "host", "expect", "transfer-encoding", "connection", "keep-alive", "proxy-connection",
+        "te", "trailer", "upgrade",
     ]
+
+    /// Returns whether a hook may not set the header `name`, in any letter case: one of
+    /// `reservedHeaderNames`, or a name in the `webhook-` or `x-hookwire-` families.
+    public static func isReservedHeader(_ name: String) -> Bool {
+        let lowercased = name.lowercased()
+        return reservedHeaderNames.contains(lowercased) || lowercased.hasPrefix("webhook-")
+            || lowercased.hasPrefix("x-hookwire-")
+    }
 
     /// The primary key. 0 means "not stored yet": saving such a hook creates it.
     public var id: Int64

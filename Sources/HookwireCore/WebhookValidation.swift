@@ -130,7 +130,7 @@ public enum WebhookValidation {
                     "invalid header name \(quotedForMessage(name)) in headers: must be 1 to \(maximumNameLength) "
                         + "letters, digits or !#$%&'*+-.^_`|~")
             }
-            guard !Webhook.reservedHeaderNames.contains(name.lowercased()) else {
+            guard !Webhook.isReservedHeader(name) else {
                 throw HookwireError.invalidArgument(
                     "invalid header name \(quotedForMessage(name)) in headers: Hookwire sets \(name) on every request "
                         + "itself, so a hook cannot replace it")

@@ -39,9 +39,6 @@ public struct PreparedWebhook: Sendable {
 
 /// Builds the HTTP request of one attempt: the headers, with signatures over the exact body.
 public enum DeliveryRequest {
-    /// Headers that Hookwire sets itself. The registry rejects them on save, and a hook's own
-    /// header with one of these names stored before that check is left out.
-    static let reservedHeaders = Webhook.reservedHeaderNames
 
     /// Returns the request for one attempt.
     ///
@@ -76,8 +73,10 @@ public enum DeliveryRequest {
         headers.append("X-Hookwire-Event-Id: \(eventId)")
         headers.append("X-Hookwire-Retry: \(attempt)")
         for (name, value) in hook.webhook.headers.sorted(by: { $0.key < $1.key }) {
-            guard isSafeHeader(name: name, value: value), !reservedHeaders.contains(name.lowercased()) else { continue }
-            headers.append("\(name): \(value)")
+            // The registry rejects reserved headers on save; one stored before that check is left out.
+            guard isSafeHeader(name: name, value: value), !Webhook.isReservedHeader(name) else { continue }
+            // libcurl drops "Name:" with nothing after it, and sends "Name;" as an empty header.
+            headers.append(value.isEmpty ? "\(name);" : "\(name): \(value)")
         }
         if isTest { headers.append("X-Hook-Test: true") }
         return HTTPRequest(url: hook.webhook.targetURL, headers: headers, body: body)

@@ -91,7 +91,10 @@ import Testing
     }
 
     @Test func rejectsHeadersHookwireSets() {
-        for name in ["Host", "webhook-signature", "Content-Type", "X-Hookwire-Event", "content-length"] {
+        for name in [
+            "Host", "webhook-signature", "Content-Type", "X-Hookwire-Event", "content-length", "webhook-foo",
+            "X-Hookwire-Timestamp", "Connection", "Upgrade",
+        ] {
             #expect(
                 message { $0.headers = [name: "forged"] }
                     == "invalid header name \"\(name)\" in headers: Hookwire sets \(name) on every request itself, "

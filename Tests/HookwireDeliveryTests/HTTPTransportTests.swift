@@ -34,7 +34,8 @@ import Testing
     func signedRequest(url: String, body: [UInt8], attempt: Int32 = 0) -> HTTPRequest {
         let hook = PreparedWebhook(
             webhook: Webhook(id: 3, name: "r", events: ["*"], targetURL: url, secret: Self.secret,
-                             headers: ["X-Tenant": "north", "webhook-id": "forged"]),
+                             headers: ["X-Tenant": "north", "webhook-id": "forged", "X-Hookwire-Extra": "forged",
+                                       "X-Empty": ""]),
             previousSecrets: [])
         return DeliveryRequest.make(
             hook: hook, body: body, messageId: "msg_1", event: "contact.created", eventId: "e-1", attempt: attempt,
@@ -63,6 +64,8 @@ import Testing
         #expect(request.headers["x-hookwire-event-id"] == "e-1")
         #expect(request.headers["x-hookwire-retry"] == "0")
         #expect(request.headers["x-tenant"] == "north")
+        #expect(request.headers["x-empty"] == "")
+        #expect(request.headers["x-hookwire-extra"] == nil)
         #expect(request.headers["x-hook-test"] == nil)
         #expect(request.headers["expect"] == nil)
     }
