@@ -23,6 +23,7 @@ extension HookwireEngine {
         let now = Date()
         for (index, publication) in batch.enumerated() {
             do {
+                try EventValidation.validateCallerEvent(publication.event)
                 records.append(try makeRecord(publication, at: now))
             } catch let error as HookwireError where batch.count > 1 {
                 throw HookwireError(error.code, "event \(index) of the batch: \(error.message)")

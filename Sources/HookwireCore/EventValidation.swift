@@ -26,6 +26,22 @@ public enum EventValidation {
         }
     }
 
+    /// The entity of the events Hookwire publishes itself when a hook's state changes
+    /// (`webhook.started`, `webhook.stopped`, `webhook.errors`).
+    public static let reservedEntity = "webhook"
+
+    /// Checks that a caller may publish the event: its name does not start with `webhook.`,
+    /// so that no caller can forge a hook's state-change event.
+    ///
+    /// - Throws: `invalidArgument` naming the event.
+    public static func validateCallerEvent(_ name: String) throws {
+        guard !name.lowercased().hasPrefix(reservedEntity + ".") else {
+            throw HookwireError.invalidArgument(
+                "invalid event name \"\(name)\": events of the \(reservedEntity) entity are the state changes that "
+                    + "Hookwire publishes itself, so no caller may publish them")
+        }
+    }
+
     /// Checks a publication's names and that its JSON values can be serialised.
     ///
     /// - Throws: `invalidArgument` naming the value at fault.

@@ -27,6 +27,7 @@ extension PublishCommand {
             do {
                 let publication = try eventPublication(from: JSONValue(parsing: Array(line)))
                 try EventValidation.validate(publication)
+                try EventValidation.validateCallerEvent(publication.event)
                 events.append(FileEvent(line: lineNumber, publication: publication))
             } catch let error as HookwireError {
                 throw CommandFailure(message: "\(path) line \(lineNumber): \(error.message)")

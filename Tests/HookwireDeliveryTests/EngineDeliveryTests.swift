@@ -95,6 +95,12 @@ import Testing
         } catch let error as HookwireError {
             #expect(error.message.contains("event 1 of the batch"))
         }
+        // A caller may not forge the state-change events Hookwire publishes itself.
+        for name in ["webhook.errors", "Webhook.Started", "webhook.custom"] {
+            let error = #expect(throws: HookwireError.self) { try fixture.publish(name) }
+            #expect(error?.code == .invalidArgument)
+            #expect(error?.message.hasPrefix("invalid event name \"\(name)\": events of the webhook entity") == true)
+        }
         #expect(try fixture.engine.stats().eventsPublished == 0)
     }
 
