@@ -35,6 +35,8 @@ struct CallTable {
     var failure: HookwireError?
     /// The server's limit on calls in flight, from WELCOME (the protocol default before).
     var maxConcurrentStreams = ProtocolLimits.defaultMaxConcurrentStreams
+    /// The largest event the server publishes, in bytes, as its WELCOME announced it.
+    var maxEventPayloadBytes: Int?
     /// Callers waiting for a stream slot because `maxConcurrentStreams` calls are in flight.
     var slotWaiters: [@Sendable (HookwireError?) -> Void] = []
     /// When the reader thread's `poll` times out (monotonic nanoseconds), `UInt64.max` while it

@@ -93,6 +93,10 @@ final class ClientConnection: Sendable {
     /// then the limit that WELCOME announced.
     var maxFrameSize: Int { output.withLock { $0.encoder.maxFrameSize } }
 
+    /// The largest event the server publishes, in bytes, as its WELCOME announced it; nil
+    /// before WELCOME, or when WELCOME announces no such limit.
+    var maxEventPayloadBytes: Int? { table.withLock { $0.maxEventPayloadBytes } }
+
     /// Why the connection takes no more calls, or nil while it does.
     var failure: HookwireError? { table.withLock { $0.failure } }
 
@@ -437,6 +441,7 @@ extension ClientConnection {
             table.withLock { table in
                 table.isWelcomed = true
                 table.maxConcurrentStreams = limits.maxConcurrentStreams
+                table.maxEventPayloadBytes = limits.maxEventPayloadBytes
             }
             output.withLock { $0.encoder.maxFrameSize = limits.maxFrameSize }
             handshakeDone.signal()

@@ -11,9 +11,17 @@ enum ConnectionMessages {
         Wire.Hello(token: token ?? "", clientName: clientName).encode(into: &buffer)
     }
 
+    /// The limits a server announced in WELCOME.
+    struct ServerLimits {
+        var maxFrameSize: Int
+        var maxConcurrentStreams: Int
+        /// The largest event the server publishes, in bytes, or nil when WELCOME has no such limit.
+        var maxEventPayloadBytes: Int?
+    }
+
     /// Decodes WELCOME into the limits the server announced, or the reason it rejected the
     /// handshake.
-    static func decodeWelcome(_ frame: Frame) -> Result<(maxFrameSize: Int, maxConcurrentStreams: Int), HookwireError> {
+    static func decodeWelcome(_ frame: Frame) -> Result<ServerLimits, HookwireError> {
         let welcome: Wire.Welcome
         do {
             welcome = try Wire.Welcome(decoding: frame.payload)
@@ -31,7 +39,10 @@ enum ConnectionMessages {
         let maxFrameSize = welcome.maxFrameSize == 0 ? ProtocolLimits.defaultMaxFrameSize : Int(welcome.maxFrameSize)
         let maxStreams =
             welcome.maxConcurrentStreams == 0 ? ProtocolLimits.defaultMaxConcurrentStreams : Int(welcome.maxConcurrentStreams)
-        return .success((maxFrameSize, maxStreams))
+        let maxEventPayloadBytes = welcome.maxEventPayloadBytes == 0 ? nil : Int(welcome.maxEventPayloadBytes)
+        return .success(
+            ServerLimits(
+                maxFrameSize: maxFrameSize, maxConcurrentStreams: maxStreams, maxEventPayloadBytes: maxEventPayloadBytes))
     }
 
     /// Decodes the error an ERROR frame reports, with the server's message.

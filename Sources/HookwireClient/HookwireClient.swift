@@ -58,6 +58,16 @@ public final class HookwireClient: Sendable {
         return connection.maxFrameSize
     }
 
+    /// Returns the largest event the server publishes, in bytes of the event's serialised
+    /// fields and data (`EventEnvelope.payloadSize(of:)`), or nil when its WELCOME announces
+    /// no such limit. Like `connect()`, this blocks the calling thread until the handshake ends.
+    /// - Throws: what `connect()` throws.
+    public func serverMaxEventPayloadBytes() throws -> Int? {
+        let connection = try connection()
+        try connection.waitForHandshake()
+        return connection.maxEventPayloadBytes
+    }
+
     /// Closes the connection. Calls in flight fail with `cancelled`, and later calls fail too.
     public func close() {
         let connection = state.withLock { state in

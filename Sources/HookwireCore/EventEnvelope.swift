@@ -19,6 +19,16 @@ public enum EventEnvelope {
         "ContextIdentifier", "FieldValues", "WebhookName", "Data",
     ]
 
+    /// Returns the size in bytes that a publish compares with the payload limit: the event's
+    /// members and its serialised data. Event ids and timestamps have a fixed length, so the
+    /// size is the same whichever ones the event gets, and a client can check it beforehand.
+    public static func payloadSize(of publication: EventPublication) -> Int {
+        let members = eventMembers(
+            eventId: "00000000-0000-4000-8000-000000000000", timestamp: Date(timeIntervalSince1970: 0),
+            publication: publication)
+        return members.count + (publication.data.map { $0.serialized().count } ?? 0)
+    }
+
     /// Writes the event's members, from `"EventId"` to `"FieldValues"`, without the braces.
     public static func eventMembers(eventId: String, timestamp: Date, publication: EventPublication) -> [UInt8] {
         var out: [UInt8] = []

@@ -41,11 +41,18 @@ protocol CallHandler: AnyObject, Sendable {
         request: ArraySlice<UInt8>, caller: Caller,
         emit: @escaping @Sendable (any ProtobufMessage) -> Void
     ) -> Result<any WatchSubscription, CallFailure>
+
+    /// The largest event the handler publishes, in bytes, announced in WELCOME so that
+    /// clients can check events before sending them; 0 when it has no limit to announce.
+    var maximumEventPayloadBytes: Int { get }
 }
 
 extension CallHandler {
     /// Serves nothing on the event loop: every call goes to a worker.
     func handleWithoutBlocking(_ method: Method, request: ArraySlice<UInt8>, caller: Caller) -> CallResult? { nil }
+
+    /// Announces no event size limit.
+    var maximumEventPayloadBytes: Int { 0 }
 }
 
 /// A status and message that end a call.

@@ -145,7 +145,7 @@ final class Connection {
             appendFrame(.welcome, streamId: 0, code: StatusCode.ok.rawValue) { buffer in
                 ServerMessages.appendWelcome(
                     version: version, limits: core.limits, idleTimeout: core.configuration.idleTimeout, caller: caller,
-                    to: &buffer)
+                    maxEventPayloadBytes: core.handler.maximumEventPayloadBytes, to: &buffer)
             }
         case .rejectHandshake(let status, let message):
             core.log("connection \(peer): handshake rejected with \(status): \(message)")

@@ -12,6 +12,9 @@ final class EngineCallHandler: CallHandler {
     /// through the engine, whose retains take the runtime's slow path in perf profiles.
     private let registry: WebhookRegistry
 
+    /// The engine's `maximumPayloadBytes`, announced in WELCOME.
+    var maximumEventPayloadBytes: Int { engine.configuration.maximumPayloadBytes }
+
     init(engine: HookwireEngine) {
         self.engine = engine
         registry = engine.registry

@@ -9,11 +9,13 @@ enum ServerMessages {
     static let maxStatusMessageBytes = 4096
 
     static func appendWelcome(
-        version: UInt32, limits: ProtocolLimits, idleTimeout: Double, caller: Caller, to buffer: inout [UInt8]
+        version: UInt32, limits: ProtocolLimits, idleTimeout: Double, caller: Caller, maxEventPayloadBytes: Int,
+        to buffer: inout [UInt8]
     ) {
         let welcome = Wire.Welcome(
             version: version, limits: limits, idleTimeoutMilliseconds: UInt32(clamping: Int(idleTimeout * 1000)),
-            serverName: serverName, application: caller.applicationToken ?? "")
+            serverName: serverName, application: caller.applicationToken ?? "",
+            maxEventPayloadBytes: UInt32(clamping: maxEventPayloadBytes))
         welcome.encode(into: &buffer)
     }
 

@@ -14,6 +14,9 @@ extension PublishCommand {
         var client: HookwireClient?
         if !events.isEmpty {
             let connectedClient = try context.client()
+            if let limit = try connectedClient.serverMaxEventPayloadBytes() {
+                try checkPayloadSizes(events, path: path, limit: limit)
+            }
             batches = try makeBatches(events, path: path, maxFrameSize: try connectedClient.serverMaxFrameSize())
             client = connectedClient
         }
@@ -72,6 +75,20 @@ extension PublishCommand {
         context.emit(
             json: .object([("events", .integer(Int64(published))), ("matchedWebhooks", .integer(Int64(matched)))]),
             human: "published \(published) events, \(matched) deliveries queued\n")
+    }
+
+    /// Checks every event against the payload limit the server announced, as the server
+    /// measures it, so that an event over it stops the command before anything is sent.
+    /// - Throws: `CommandFailure` naming the file and line of the first event over the limit.
+    static func checkPayloadSizes(_ events: [FileEvent], path: String, limit: Int) throws {
+        for event in events {
+            let size = EventEnvelope.payloadSize(of: event.publication)
+            guard size <= limit else {
+                throw CommandFailure(
+                    message: "\(path) line \(event.line): event \(event.publication.event) is \(size) bytes, over the "
+                        + "server's limit of \(limit) bytes (hookwired --max-payload-size); nothing was published")
+            }
+        }
     }
 
     /// Splits the events into consecutive batches of at most `batchSize` events whose

@@ -26,8 +26,9 @@ enum PublishCommand {
               --file PATH         publish each line of PATH, a JSON object with the keys event,
                                   entity, primaryKey, changes, fieldValues, changedByAssociateId,
                                   contextIdentifier and data (only event is required). Every line
-                                  is checked before the first one is sent, and batches are sized
-                                  to fit the server's maximum frame size. When the server rejects
+                                  is checked before the first one is sent, against the server's
+                                  payload limit too, and batches are sized to fit the server's
+                                  maximum frame size. When the server still rejects
                                   an event, no further batch is sent and the error names its line
                                   and the lines already published. On a terminal a progress line
                                   is shown on standard error.

@@ -64,7 +64,8 @@ private func schemaSamples() -> [SchemaSample] {
             "Welcome",
             Wire.Welcome(
                 version: 1, supportedVersions: [1], maxFrameSize: 1 << 20, maxMetadataSize: 8192, maxConcurrentStreams: 100,
-                idleTimeoutMilliseconds: 1000, serverName: "s", application: "a", message: "m")),
+                idleTimeoutMilliseconds: 1000, serverName: "s", application: "a", message: "m",
+                maxEventPayloadBytes: 1 << 20)),
         SchemaSample("CallMetadata", Wire.CallMetadata(timeoutMilliseconds: 5, associateId: 6, traceId: "t")),
         SchemaSample("Status", Wire.Status(code: .notFound, message: "m", errorCode: 2)),
         SchemaSample("GoAway", Wire.GoAway(lastStreamId: 7, message: "m")),

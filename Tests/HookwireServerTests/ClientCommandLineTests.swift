@@ -1,9 +1,11 @@
 import Foundation
 import Hookwire
 import HookwireClient
-import HookwireServer
+import HookwireProtocol
 import Synchronization
 import Testing
+
+@testable import HookwireServer
 
 /// The `hookwire` command line end to end: the built `hookwire-cli` binary is spawned against a
 /// server on a real engine, and its exit status, standard output and standard error checked.
@@ -380,8 +382,10 @@ import Testing
 
         let rejected = try Self.run(["--server", server.address, "--json", "publish", "--file", file])
         #expect(rejected.status == 1)
-        #expect(rejected.error.contains("\(file) line 2: the event needs a request of 11"), "stderr: \(rejected.error)")
-        #expect(rejected.error.contains("over the server's maximum frame size of 1048576 bytes"), "stderr: \(rejected.error)")
+        // The server's payload limit (1 MiB by default) stops the line before the frame size does.
+        #expect(rejected.error.contains("\(file) line 2: event contact.changed is 11"), "stderr: \(rejected.error)")
+        #expect(rejected.error.contains("over the server's limit of 1048576 bytes"), "stderr: \(rejected.error)")
+        #expect(rejected.error.hasSuffix("nothing was published\n"), "stderr: \(rejected.error)")
         #expect(try Self.eventsPublished(server: server.address) == .integer(0))
     }
 
@@ -393,7 +397,9 @@ import Testing
         let server: HookwireServer
         let address: String
 
-        init(maxFrameSize: Int, maximumPayloadBytes: Int) throws {
+        /// - Parameter announcesPayloadLimit: false serves the engine as a server that does not
+        ///   announce its payload limit in WELCOME, so that the limit is checked only there.
+        init(maxFrameSize: Int, maximumPayloadBytes: Int, announcesPayloadLimit: Bool = true) throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-limited-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             var engineConfiguration = HookwireEngine.Configuration(databasePath: directory + "/hookwire.db")
@@ -405,7 +411,9 @@ import Testing
             configuration.eventLoopCount = 1
             configuration.workerThreadCount = 2
             configuration.maxFrameSize = maxFrameSize
-            server = HookwireServer(engine: engine, configuration: configuration)
+            let handler = EngineCallHandler(engine: engine)
+            server = HookwireServer(
+                handler: announcesPayloadLimit ? handler : UnannouncedLimitHandler(handler), configuration: configuration)
             address = "127.0.0.1:\(try server.start().port)"
         }
 
@@ -418,7 +426,8 @@ import Testing
     }
 
     @Test func publishFileUsesAnnouncedFrameSize() throws {
-        let server = try LimitedServer(maxFrameSize: 65_536, maximumPayloadBytes: 10_000)
+        // A payload limit above the frame size, so that the frame size is what stops a line.
+        let server = try LimitedServer(maxFrameSize: 65_536, maximumPayloadBytes: 1_000_000)
         defer { server.stop() }
         let file = server.directory + "/medium.jsonl"
         let lines = (1...20).map { Self.eventLine(primaryKey: $0, dataSize: 6_000) }
@@ -437,8 +446,26 @@ import Testing
         #expect(rejected.error.contains("maximum frame size of 65536 bytes"), "stderr: \(rejected.error)")
     }
 
-    @Test func publishFileServerRejectionNamesLine() throws {
+    @Test func publishFileChecksAnnouncedPayloadLimit() throws {
         let server = try LimitedServer(maxFrameSize: 1 << 20, maximumPayloadBytes: 10_000)
+        defer { server.stop() }
+        let file = server.directory + "/payload.jsonl"
+        var lines = (1...1000).map { #"{"event": "contact.changed", "primaryKey": \#($0)}"# }
+        lines[699] = Self.eventLine(primaryKey: 700, dataSize: 12_000)
+        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+
+        let rejected = try Self.run(["--server", server.address, "--json", "publish", "--file", file])
+        #expect(rejected.status == 1)
+        #expect(rejected.error.contains("\(file) line 700: event contact.changed is "), "stderr: \(rejected.error)")
+        #expect(
+            rejected.error.contains("over the server's limit of 10000 bytes (hookwired --max-payload-size); nothing was published"),
+            "stderr: \(rejected.error)")
+        #expect(try Self.eventsPublished(server: server.address) == .integer(0))
+    }
+
+    @Test func publishFileServerRejectionNamesLine() throws {
+        // A server that does not announce its payload limit rejects the event itself.
+        let server = try LimitedServer(maxFrameSize: 1 << 20, maximumPayloadBytes: 10_000, announcesPayloadLimit: false)
         defer { server.stop() }
         let file = server.directory + "/payload.jsonl"
         var lines = (1...1000).map { #"{"event": "contact.changed", "primaryKey": \#($0)}"# }
@@ -635,5 +662,23 @@ import Testing
             #expect(published.contains(eventId))
         }
         #expect(attempt["status"] == 200)
+    }
+}
+
+/// Serves the engine like `EngineCallHandler` but announces no payload limit in WELCOME, as a
+/// server from before that field did.
+final class UnannouncedLimitHandler: CallHandler {
+    private let wrapped: EngineCallHandler
+
+    init(_ wrapped: EngineCallHandler) { self.wrapped = wrapped }
+
+    func handle(_ method: HookwireProtocol.Method, request: ArraySlice<UInt8>, caller: Caller) -> CallResult {
+        wrapped.handle(method, request: request, caller: caller)
+    }
+
+    func watch(
+        request: ArraySlice<UInt8>, caller: Caller, emit: @escaping @Sendable (any ProtobufMessage) -> Void
+    ) -> Result<any WatchSubscription, CallFailure> {
+        wrapped.watch(request: request, caller: caller, emit: emit)
     }
 }

@@ -63,6 +63,9 @@ extension Wire {
         public var application: String
         /// Why the handshake failed, empty on success.
         public var message: String
+        /// The largest event the server publishes, in bytes of its serialised fields and data;
+        /// 0 when the server does not say.
+        public var maxEventPayloadBytes: UInt32
 
         public init() {
             self.init(version: 0)
@@ -71,7 +74,7 @@ extension Wire {
         public init(
             version: UInt32, supportedVersions: [UInt32] = [], maxFrameSize: UInt32 = 0,
             maxMetadataSize: UInt32 = 0, maxConcurrentStreams: UInt32 = 0, idleTimeoutMilliseconds: UInt32 = 0,
-            serverName: String = "", application: String = "", message: String = ""
+            serverName: String = "", application: String = "", message: String = "", maxEventPayloadBytes: UInt32 = 0
         ) {
             self.version = version
             self.supportedVersions = supportedVersions
@@ -82,18 +85,20 @@ extension Wire {
             self.serverName = serverName
             self.application = application
             self.message = message
+            self.maxEventPayloadBytes = maxEventPayloadBytes
         }
 
         /// A successful reply announcing `limits`.
         public init(
             version: UInt32, limits: ProtocolLimits, idleTimeoutMilliseconds: UInt32, serverName: String,
-            application: String
+            application: String, maxEventPayloadBytes: UInt32 = 0
         ) {
             self.init(
                 version: version, supportedVersions: Wire.supportedVersions,
                 maxFrameSize: UInt32(limits.maxFrameSize), maxMetadataSize: UInt32(limits.maxMetadataSize),
                 maxConcurrentStreams: UInt32(limits.maxConcurrentStreams),
-                idleTimeoutMilliseconds: idleTimeoutMilliseconds, serverName: serverName, application: application)
+                idleTimeoutMilliseconds: idleTimeoutMilliseconds, serverName: serverName, application: application,
+                maxEventPayloadBytes: maxEventPayloadBytes)
         }
 
         public func encode(into buffer: inout [UInt8]) {
@@ -106,6 +111,7 @@ extension Wire {
             buffer.appendStringField(7, serverName)
             buffer.appendStringField(8, application)
             buffer.appendStringField(9, message)
+            buffer.appendUInt32Field(10, maxEventPayloadBytes)
         }
 
         public init(decoding bytes: ArraySlice<UInt8>) throws(ProtobufError) {
@@ -122,6 +128,7 @@ extension Wire {
                 case 7: serverName = try reader.string(field)
                 case 8: application = try reader.string(field)
                 case 9: message = try reader.string(field)
+                case 10: maxEventPayloadBytes = try reader.uint32(field)
                 default: try reader.skip(field)
                 }
             }
