@@ -446,15 +446,20 @@ import Testing
         #expect(rejected.error.contains("maximum frame size of 65536 bytes"), "stderr: \(rejected.error)")
     }
 
+    /// Publishes a file of 1,000 small events whose line 700 is over the 10,000-byte payload
+    /// limit of `server`, and returns the file and the run.
+    static func publishFileWithLargeLine(to server: LimitedServer) throws -> (file: String, run: Run) {
+        let file = server.directory + "/payload.jsonl"
+        var lines = (1...1000).map { #"{"event": "contact.changed", "primaryKey": \#($0)}"# }
+        lines[699] = eventLine(primaryKey: 700, dataSize: 12_000)
+        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        return (file, try run(["--server", server.address, "--json", "publish", "--file", file]))
+    }
+
     @Test func publishFileChecksAnnouncedPayloadLimit() throws {
         let server = try LimitedServer(maxFrameSize: 1 << 20, maximumPayloadBytes: 10_000)
         defer { server.stop() }
-        let file = server.directory + "/payload.jsonl"
-        var lines = (1...1000).map { #"{"event": "contact.changed", "primaryKey": \#($0)}"# }
-        lines[699] = Self.eventLine(primaryKey: 700, dataSize: 12_000)
-        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
-
-        let rejected = try Self.run(["--server", server.address, "--json", "publish", "--file", file])
+        let (file, rejected) = try Self.publishFileWithLargeLine(to: server)
         #expect(rejected.status == 1)
         #expect(rejected.error.contains("\(file) line 700: event contact.changed is "), "stderr: \(rejected.error)")
         #expect(
@@ -467,12 +472,7 @@ import Testing
         // A server that does not announce its payload limit rejects the event itself.
         let server = try LimitedServer(maxFrameSize: 1 << 20, maximumPayloadBytes: 10_000, announcesPayloadLimit: false)
         defer { server.stop() }
-        let file = server.directory + "/payload.jsonl"
-        var lines = (1...1000).map { #"{"event": "contact.changed", "primaryKey": \#($0)}"# }
-        lines[699] = Self.eventLine(primaryKey: 700, dataSize: 12_000)
-        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
-
-        let rejected = try Self.run(["--server", server.address, "--json", "publish", "--file", file])
+        let (file, rejected) = try Self.publishFileWithLargeLine(to: server)
         #expect(rejected.status == 1)
         #expect(rejected.error.contains("\(file) line 700: event contact.changed is "), "stderr: \(rejected.error)")
         #expect(!rejected.error.contains("of the batch"), "stderr: \(rejected.error)")
