@@ -127,8 +127,8 @@ extension DeliveryDispatcher {
 
         let isHTTP = webhook.type.lowercased() == Webhook.httpType
         if isHTTP, broadcaster == nil, let problem = ready.hook.secretProblem {
-            // A permanent failure: the hook goes to TooManyErrors and its deliveries are held
-            // until a new secret is saved and the hook is set Active again.
+            // A permanent failure: this delivery ends failed and stays redeliverable, and the
+            // hook goes to TooManyErrors, which holds its other deliveries until it is Active again.
             let unsigned = WebhookResult(
                 succeeded: false, permanentFailure: true,
                 message: "\(problem); no request was sent. Save a new secret and set the webhook Active to resume")

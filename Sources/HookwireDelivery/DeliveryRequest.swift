@@ -7,7 +7,7 @@ public struct PreparedWebhook: Sendable {
     public var webhook: Webhook
     /// The key of the current secret first, then the keys of replaced secrets still valid.
     public var keys: [SigningKey]
-    /// Why the current secret cannot sign, or nil when it can. Such a hook gets no HTTP
+    /// The reason the current secret cannot sign, or nil when it can. Such a hook gets no HTTP
     /// request at all, because a receiver cannot distinguish an unsigned request from a forged one.
     public var secretProblem: String?
 

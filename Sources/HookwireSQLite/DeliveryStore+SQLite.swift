@@ -27,8 +27,8 @@ public final class SQLiteDeliveryStore: DeliveryStore, @unchecked Sendable {
     /// Opens the store on `path` and creates its tables when missing. The webhook tables
     /// (`webhooks`, `webhook_events`) must be in the same file; publishing matches against them.
     ///
-    /// - Throws: `unavailable` when another process holds the file's `DatabaseFileLock`, and
-    ///   the storage errors of opening the file.
+    /// - Throws: `unavailable` when another process has taken the file's `DatabaseFileLock`,
+    ///   and the storage errors of opening the file.
     public init(path: String) throws {
         self.path = path
         fileLock = try DatabaseFileLock.acquire(forDatabase: path)

@@ -202,10 +202,10 @@ func wireHook(_ name: String, url: String = "https://hooks.example.com/crm", eve
         event.event = "contact.created"
         _ = try client.call(.publish, Wire.PublishRequest(event: event), stream: 7, as: Wire.PublishResult.self)
         _ = try client.call(.deleteWebhook, Wire.DeleteWebhookRequest(id: hook.id), stream: 9)
-        let kept = try client.call(.listDeliveries, known, stream: 11, as: Wire.ListDeliveriesResponse.self)
-        #expect(kept.deliveries.count == 1)
+        let deletedHookPage = try client.call(.listDeliveries, known, stream: 11, as: Wire.ListDeliveriesResponse.self)
+        #expect(deletedHookPage.deliveries.count == 1)
         var pastEnd = known
-        pastEnd.afterId = kept.deliveries.last?.id ?? 0
+        pastEnd.afterId = deletedHookPage.deliveries.last?.id ?? 0
         let after = try client.call(.listDeliveries, pastEnd, stream: 13, as: Wire.ListDeliveriesResponse.self)
         #expect(after.deliveries.isEmpty)
         var succeeded = known

@@ -209,7 +209,7 @@ struct ProtocolLoadGenerator {
         return batch
     }
 
-    /// What one read of a connection brought: complete responses, the error responses among
+    /// The result of one read of a connection: complete responses, the error responses among
     /// them, and the first error's message.
     private typealias Received = (replies: Int, errors: Int, firstError: String?)
 
@@ -287,8 +287,8 @@ struct ProtocolLoadGenerator {
     }
 }
 
-/// Counts complete RESP replies in the bytes redis sends, across reads. It knows the reply types
-/// a GET can get: simple strings, errors, integers and bulk strings.
+/// Counts complete RESP replies in the bytes redis sends, across reads. It parses the reply
+/// types a GET can get: simple strings, errors, integers and bulk strings.
 struct RedisReplyScanner {
     /// The bytes of a reply not yet complete.
     private var partial: [UInt8] = []

@@ -63,8 +63,8 @@ extension Wire {
         public var application: String
         /// Why the handshake failed, empty on success.
         public var message: String
-        /// The largest event the server publishes, in bytes of its serialised fields and data;
-        /// 0 when the server does not say.
+        /// The largest event the server publishes, in bytes of its serialised fields and data,
+        /// or 0 when the server announces no limit.
         public var maxEventPayloadBytes: UInt32
 
         public init() {
